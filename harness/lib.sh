@@ -4,6 +4,7 @@
 
 PTW_CACHE=${PTW_CACHE:-$HOME/.cache/ptrace-waking}
 PTW_T0=${PTW_T0:-$(date +%s)}
+mkdir -p "$PTW_CACHE"
 export PTW_CACHE PTW_T0
 
 # Pinned inputs come from the top-level Makefile; the defaults let a
