@@ -23,7 +23,7 @@ KOUT := $(PTW_CACHE)/build/normal
 
 # ---- toolchain: Debian's rustc-web and LLVM 19, pinned bindgen -------------
 export BINDGEN := $(PTW_CACHE)/bindgen-$(PTW_BINDGEN_VERSION)/bin/bindgen
-KMAKEFLAGS ?= ARCH=x86_64 LLVM=-19 RUSTC=/usr/bin/rustc RUSTFMT=/usr/bin/rustfmt \
+KMAKEFLAGS ?= ARCH=x86_64 LLVM=-19 RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTFMT=/usr/bin/rustfmt \
 	CLIPPY_DRIVER=/usr/bin/clippy-driver BINDGEN=$(BINDGEN) \
 	LIBCLANG_PATH=/usr/lib/llvm-19/lib
 export KMAKEFLAGS
@@ -38,7 +38,7 @@ MODULE_KO := rust/ptrace_waking.ko
 SELFTESTS := $(BUILD)/selftests
 INITRAMFS := $(BUILD)/initramfs.cpio
 
-.PHONY: all module bootstrap kernel selftests initramfs check demo clean help
+.PHONY: all module bootstrap kernel selftests initramfs check demo clean help lint
 
 all: module
 
@@ -72,16 +72,34 @@ selftests:
 	@rsync -a --delete selftests/ptrace_waking/ $(KSRC)/tools/testing/selftests/ptrace_waking/
 	@$(MAKE) -s -C $(KSRC)/tools/testing/selftests/ptrace_waking \
 		OUTPUT=$(SELFTESTS) KHDR_INCLUDES="-isystem $(KOUT)/usr/include"
+	@$(MAKE) -s --no-print-directory -C $(KSRC)/tools/testing/selftests/ptrace_waking \
+		COLLECTION=ptrace_waking emit_tests > $(SELFTESTS)/kselftest-list.txt
 
 initramfs: module selftests
 	@mkdir -p $(BUILD)
 	@$(H)/mkinitramfs.sh $(INITRAMFS) $(MODULE_KO) $(SELFTESTS)
 
-check: initramfs
+# Series and module hygiene: checkpatch --strict must be silent on every
+# patch, rustfmt must have nothing to change.  /usr/bin first so that
+# checkpatch's spdxcheck.py finds Debian's python3-ply and python3-git.
+lint: kernel
+	@printf '==> checkpatch --strict on patches/ and rustfmt --check on rust/\n' >&2
+	@cd $(KSRC) && PATH=/usr/bin:$$PATH perl scripts/checkpatch.pl --strict -q \
+		$$(sed -e 's/#.*//' -e '/^[[:space:]]*$$/d' -e 's|^|$(CURDIR)/patches/|' $(CURDIR)/patches/series) \
+		|| { echo "ERROR: checkpatch --strict complains (see above)" >&2; exit 1; }
+	@/usr/bin/rustfmt --edition 2021 --config-path $(KSRC)/.rustfmt.toml --check rust/*.rs \
+		|| { echo "ERROR: rust/ needs rustfmt (see diff above)" >&2; exit 1; }
+
+check: lint initramfs
 	@$(H)/run-vm.sh check $(KOUT)/arch/x86/boot/bzImage $(INITRAMFS) $(BUILD)/logs normal
 
+# Iterations per race scenario and mode in make demo.
+ITERS ?= 2000
+
 demo: initramfs
-	@$(H)/run-vm.sh demo $(KOUT)/arch/x86/boot/bzImage $(INITRAMFS) $(BUILD)/logs demo
+	@PTW_VM_TIMEOUT=$$((900 + $(ITERS) / 10)) $(H)/run-vm.sh demo $(KOUT)/arch/x86/boot/bzImage $(INITRAMFS) $(BUILD)/logs demo ptw.iters=$(ITERS)
+	@printf '\n==> races: %s iterations per scenario and mode (waking path off, then on)\n\n' "$(ITERS)"
+	@$(H)/demo-table.sh $(BUILD)/logs/tap-demo.log
 
 clean:
 	-@$(MAKE) -s -C $(KDIR) M=$(CURDIR) $(KMAKEFLAGS) clean 2>/dev/null

@@ -11,7 +11,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 tree=$1
-pdir=$2
+pdir=$(realpath "$2")
 series=$pdir/series
 [ -f "$series" ] || die "$series missing (an empty file means: no patches)"
 
@@ -20,19 +20,33 @@ for p in "${patches[@]}"; do
 	[ -f "$pdir/$p" ] || die "patches/series names $p, which does not exist"
 done
 
-hash=$( { cat "$series"; for p in "${patches[@]}"; do cat "$pdir/$p"; done; } | sha256sum | cut -d' ' -f1)
+# One line per patch: "<sha256 of its content> <name>".  The stamp holds
+# the lines of the series last applied successfully.
+want=$(for p in "${patches[@]}"; do echo "$(sha256sum < "$pdir/$p" | cut -d' ' -f1) $p"; done)
 stamp=$tree/.git/ptw-series-applied
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$hash" ]; then
-	exit 0
-fi
+have=$(cat "$stamp" 2>/dev/null || echo none)
+[ "$have" = "$want" ] && exit 0
 
-stage "applying patches/series (${#patches[@]} patches) to a fresh copy of the pristine tree"
 cd "$tree"
-rm -f "$stamp"
 git am --abort >/dev/null 2>&1 || true
-git checkout -q -f -B ptw-series pristine
-git reset -q --hard pristine
+# Only patches appended to an applied series: apply just those, so that
+# files the earlier patches touched keep their mtimes and the rebuild
+# stays small.  Anything else: back to pristine and apply everything.
+skip=0
+if [ "$have" != none ] && [ -n "$have" ] && [ "${want#"$have"}" != "$want" ] &&
+   [ "$(git rev-parse HEAD)" = "$(cat "$stamp.head" 2>/dev/null)" ]; then
+	skip=$(echo "$have" | wc -l)
+	stage "applying $(( ${#patches[@]} - skip )) new patches of patches/series on top of the applied ones"
+else
+	stage "applying patches/series (${#patches[@]} patches) to a fresh copy of the pristine tree"
+	git checkout -q -f -B ptw-series pristine
+	git reset -q --hard pristine
+fi
+rm -f "$stamp" "$stamp.head"
+i=0
 for p in "${patches[@]}"; do
+	i=$((i + 1))
+	[ $i -le $skip ] && continue
 	if ! git am -q --keep-cr "$pdir/$p" > "$tree/.git/ptw-am.log" 2>&1; then
 		cat "$tree/.git/ptw-am.log" >&2
 		git am --abort >/dev/null 2>&1 || true
@@ -41,4 +55,5 @@ for p in "${patches[@]}"; do
 	fi
 	info "applied $p"
 done
-echo "$hash" > "$stamp"
+echo "$want" > "$stamp"
+git rev-parse HEAD > "$stamp.head"

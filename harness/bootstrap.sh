@@ -11,12 +11,14 @@ set -euo pipefail
 # rust-src and cannot build kernel Rust; these four come from one source
 # package, so the versions always pair.  clang/lld/llvm 19: LLVM=-19 build.
 # busybox-static + cpio: the guest initramfs.  qemu-system-x86: the guest.
-# libc6-dev: static kselftests.  The rest: kernel build prerequisites.
+# libc6-dev: static kselftests.  python3-ply/-git: checkpatch's spdxcheck.
+# The rest: kernel build prerequisites.
 PKGS="rustc-web rust-web-src rustfmt-web rust-web-clippy
       clang-19 lld-19 llvm-19 libclang-19-dev
       qemu-system-x86 busybox-static cpio kmod
       flex bison bc libelf-dev libssl-dev libc6-dev
-      make gcc perl python3 git xz-utils rsync"
+      make gcc perl python3 git xz-utils rsync
+      python3-ply python3-git"
 
 missing=()
 for p in $PKGS; do

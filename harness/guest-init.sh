@@ -25,9 +25,11 @@ verdict() {
 }
 
 mode=check
+iters=2000
 for arg in $(cat /proc/cmdline); do
 	case "$arg" in
 	ptw.mode=*) mode=${arg#ptw.mode=} ;;
+	ptw.iters=*) iters=${arg#ptw.iters=} ;;
 	esac
 done
 
@@ -39,7 +41,9 @@ cd /ptw/tests
 
 if [ "$mode" = demo ]; then
 	{
-		echo "# kernel: $(uname -r), $(grep -c ^processor /proc/cpuinfo) CPUs online: $(cat /sys/devices/system/cpu/online)"
+		echo "# kernel: $(uname -r), CPUs online: $(cat /sys/devices/system/cpu/online)"
+		echo "# races: $iters iterations per scenario and mode"
+		/ptw/races.sh "$iters"
 		if insmod "$PTRACE_WAKING_KO"; then
 			echo "# insmod ptrace_waking.ko: ok"
 			for f in /sys/kernel/debug/ptrace_waking/*; do
@@ -54,7 +58,7 @@ if [ "$mode" = demo ]; then
 fi
 
 # mode=check: every kselftest binary, kselftest runner style.
-tests=$(ls /ptw/tests | grep -v '\.ko$')
+tests=$(sed -n 's/^ptrace_waking://p' /ptw/kselftest-list.txt)
 n=$(( $(echo "$tests" | wc -w) + 1 ))
 echo "TAP version 13" >&3
 echo "1..$n" >&3

@@ -23,6 +23,9 @@ cp /bin/busybox "$root/bin/busybox"
 install -m 0755 "$here/guest-init.sh" "$root/init"
 install -m 0644 "$ko" "$root/ptw/tests/"
 find "$testdir" -maxdepth 1 -type f -perm -u+x -exec install -m 0755 {} "$root/ptw/tests/" \;
+# Which binaries are tests (kselftest's own list); the rest are helpers.
+install -m 0644 "$testdir/kselftest-list.txt" "$root/ptw/"
+install -m 0755 "$here/guest-races.sh" "$root/ptw/races.sh"
 (cd "$root" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc -R 0:0 --quiet) > "$out.tmp"
 mv "$out.tmp" "$out"
 info "initramfs: $out ($(du -h "$out" | cut -f1))"

@@ -37,7 +37,10 @@ impl kernel::Module for PtraceWaking {
             dir.read_callback_file(c"version", ABI_VERSION, &|v, f| writeln!(f, "{v}")),
             GFP_KERNEL,
         )?;
-        pr_info!("debugfs ABI {} at /sys/kernel/debug/ptrace_waking\n", ABI_VERSION);
+        pr_info!(
+            "debugfs ABI {} at /sys/kernel/debug/ptrace_waking\n",
+            ABI_VERSION
+        );
         Ok(Self { _version: version })
     }
 }
