@@ -96,7 +96,8 @@ fn bucket_of(ns: u64) -> usize {
 }
 
 /// `2^exp` as bpftrace prints histogram bounds: plain below 1024, else with a binary suffix
-/// (`K` = 2^10, `M` = 2^20, ... `E` = 2^60); `exp` is at most 64, giving `16E`.
+/// (`K` = 2^10, `M` = 2^20, ... `E` = 2^60), at most 4 characters; `exp` is at most 64,
+/// giving `16E`.
 struct Pow2(usize);
 
 // `writeln!` formats with `core::fmt`, not the kernel's `fmt!` adapter.
@@ -104,7 +105,7 @@ impl core::fmt::Display for Pow2 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         const SUFFIX: [&str; 7] = ["", "K", "M", "G", "T", "P", "E"];
         let (unit, rest) = (self.0 / 10, self.0 % 10);
-        // At most "512" or "16E": pad by hand so that the width flag works for the whole text.
+        // At most 4 bytes ("512K"): format into a buffer so that width flags apply to it all.
         let mut buf = [b' '; 4];
         let digits = 1u32 << rest;
         let mut len = 0;
@@ -160,7 +161,7 @@ impl HistSnapshot {
             let bar = bar.min(BAR_WIDTH) as usize;
             writeln!(
                 f,
-                "[{:>3}, {:>3}) {:>12} |{:@<bar$}{:width$}|",
+                "[{:>4}, {:>4}) {:>12} |{:@<bar$}{:width$}|",
                 Pow2(b),
                 Pow2(b + 1),
                 count,
