@@ -14,6 +14,9 @@ pub(crate) const BUCKETS: usize = u64::BITS as usize;
 /// Width of the bar drawn after each count in `wait_histogram`.
 const BAR_WIDTH: u64 = 40;
 
+/// [`BAR_WIDTH`] as a column count.
+const BAR_COLUMNS: usize = BAR_WIDTH as usize;
+
 /// Percentiles shown in `wait_summary`, in that order.
 const PERCENTILES: [u64; 3] = [50, 90, 99];
 
@@ -52,7 +55,10 @@ impl Log2Histogram {
     pub(crate) fn record(&self, ns: u64) {
         self.max.raise_to(ns);
         self.total.add(ns);
-        self.buckets[bucket_of(ns)].inc_release();
+        // Always in range (see `bucket_of()`); `get()` keeps the probe free of panics anyway.
+        if let Some(bucket) = self.buckets.get(bucket_of(ns)) {
+            bucket.inc_release();
+        }
     }
 
     /// Total of the recorded values, in nanoseconds.
@@ -96,33 +102,27 @@ fn bucket_of(ns: u64) -> usize {
 }
 
 /// `2^exp` as bpftrace prints histogram bounds: plain below 1024, else with a binary suffix
-/// (`K` = 2^10, `M` = 2^20, ... `E` = 2^60), at most 4 characters; `exp` is at most 64,
-/// giving `16E`.
+/// (`K` = 2^10, `M` = 2^20, ... `E` = 2^60), right-aligned in [`Pow2::WIDTH`] columns; `exp`
+/// is at most 64, giving `16E`.
 struct Pow2(usize);
+
+impl Pow2 {
+    /// Width of the longest bound, `512K`.
+    const WIDTH: usize = 4;
+}
 
 // `writeln!` formats with `core::fmt`, not the kernel's `fmt!` adapter.
 impl core::fmt::Display for Pow2 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const DIGITS: [&str; 10] = ["1", "2", "4", "8", "16", "32", "64", "128", "256", "512"];
         const SUFFIX: [&str; 7] = ["", "K", "M", "G", "T", "P", "E"];
-        let (unit, rest) = (self.0 / 10, self.0 % 10);
-        // At most 4 bytes ("512K"): format into a buffer so that width flags apply to it all.
-        let mut buf = [b' '; 4];
-        let digits = 1u32 << rest;
-        let mut len = 0;
-        for d in [digits / 100, digits / 10 % 10, digits % 10] {
-            if d != 0 || len != 0 {
-                // `d` is a single decimal digit.
-                buf[len] = b'0' + d as u8;
-                len += 1;
-            }
+        let digits = DIGITS.get(self.0 % 10).copied().unwrap_or("?");
+        let suffix = SUFFIX.get(self.0 / 10).copied().unwrap_or("?");
+        for _ in digits.len().saturating_add(suffix.len())..Self::WIDTH {
+            f.write_str(" ")?;
         }
-        // The last loop iteration always writes: `digits` is at least 1.
-        let suffix = SUFFIX.get(unit).copied().unwrap_or("?");
-        for &s in suffix.as_bytes() {
-            buf[len] = s;
-            len += 1;
-        }
-        f.pad(core::str::from_utf8(&buf[..len]).map_err(|_| fmt::Error)?)
+        f.write_str(digits)?;
+        f.write_str(suffix)
     }
 }
 
@@ -149,25 +149,26 @@ impl HistSnapshot {
             return Ok(());
         };
         let last = self.buckets.iter().rposition(|&c| c != 0).unwrap_or(first);
-        let peak = self.buckets.iter().copied().max().unwrap_or(1).max(1);
-        for (b, &count) in self.buckets.iter().enumerate().take(last + 1).skip(first) {
-            // `count * BAR_WIDTH / peak`, without overflowing or needing 128-bit division.
-            let bar = if peak > u64::MAX / BAR_WIDTH {
-                count / (peak / BAR_WIDTH)
-            } else {
-                count * BAR_WIDTH / peak
-            };
-            // `bar` is at most `BAR_WIDTH`.
-            let bar = bar.min(BAR_WIDTH) as usize;
+        let peak = self.buckets.iter().copied().max().unwrap_or(0);
+        for (b, &count) in self.buckets.iter().enumerate() {
+            if !(first..=last).contains(&b) {
+                continue;
+            }
+            // `count * BAR_WIDTH / peak`, at most `BAR_WIDTH` (saturating for absurd counts).
+            let bar = count
+                .saturating_mul(BAR_WIDTH)
+                .checked_div(peak)
+                .unwrap_or(0);
+            let bar = usize::try_from(bar.min(BAR_WIDTH)).unwrap_or(0);
             writeln!(
                 f,
-                "[{:>4}, {:>4}) {:>12} |{:@<bar$}{:width$}|",
+                "[{}, {}) {:>12} |{:@<bar$}{:pad$}|",
                 Pow2(b),
-                Pow2(b + 1),
+                Pow2(b.saturating_add(1)),
                 count,
                 "",
                 "",
-                width = BAR_WIDTH as usize - bar,
+                pad = BAR_COLUMNS.saturating_sub(bar),
             )?;
         }
         Ok(())
@@ -183,18 +184,18 @@ impl HistSnapshot {
             return 0;
         }
         // rank = ceil(count * p / 100), without overflow.
-        let rank = (count / 100 * p + (count % 100 * p).div_ceil(100)).max(1);
+        let rank = (count / 100)
+            .saturating_mul(p)
+            .saturating_add((count % 100).saturating_mul(p).div_ceil(100))
+            .max(1);
         let mut seen = 0u64;
-        for (b, &c) in self.buckets.iter().enumerate() {
+        for (b, &c) in (0u32..).zip(&self.buckets) {
             seen = seen.saturating_add(c);
             if seen >= rank {
-                let bound = 1u64.checked_shl(b as u32 + 1).unwrap_or(u64::MAX);
+                let lo = 1u64.checked_shl(b).unwrap_or(u64::MAX);
+                let hi = lo.saturating_mul(2);
                 // A reset racing with recording can leave `max` below this bucket.
-                return if self.max >= 1u64 << b {
-                    bound.min(self.max)
-                } else {
-                    bound
-                };
+                return if self.max >= lo { hi.min(self.max) } else { hi };
             }
         }
         u64::MAX

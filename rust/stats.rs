@@ -4,42 +4,54 @@
 //!
 //! # Consistency of `stats`
 //!
-//! Some counters are *parents* of others: every call counted in `ok`, `esrch` or `ret_other`
-//! and every call counted in one of the `reasons` (or `reason_unknown`) is also counted in
-//! `calls`; every call counted in `waking_ok` or `waking_esrch` is also in `waking_path`. The
-//! `stats` file promises that it never shows a child sum above its parent:
+//! Some counters are *parents* of others. Every call is counted in `calls` and in exactly one
+//! of `ok`, `esrch`, `ret_other` (the *ret* counters) and in exactly one of the `reasons` or
+//! `reason_unknown`; a call that waited is also counted in `waking_path` and then in
+//! `waking_ok` or `waking_esrch`. The `stats` file promises never to show a part above its
+//! whole:
 //!
 //! - `ok + esrch + ret_other <= calls`,
 //! - sum of all `reason_*` `<= calls`,
+//! - `waking_path <= calls`,
 //! - `waking_ok + waking_esrch <= waking_path`.
 //!
-//! Without resets this follows from the order of the updates. The probe bumps the parent
-//! first ([`Counter::inc`]) and the children after it with release ordering
-//! ([`Counter::inc_release`]). [`Stats::snapshot`] loads the children first, with acquire
-//! ordering ([`Counter::read_acquire`]), and the parent after them. If the snapshot saw a
-//! child increment, the acquire load synchronizes with the release increment (through the
-//! release sequence of the RMWs that followed it), so the parent increment that preceded it
-//! happens before the later parent load, which therefore returns a value that includes it.
-//! Relaxed loads would not suffice: nothing would order the two loads, or the two increments,
-//! on a weakly ordered CPU. On x86_64 the release increments and acquire loads compile to the
-//! same instructions as relaxed ones.
+//! Without resets this follows from the order of the updates. The probe bumps a parent before
+//! its children, the children with release ordering ([`Counter::inc_release`]), in this order:
+//! `calls`, `waking_path`, the reason, `waking_ok`/`waking_esrch`, the ret counter.
+//! [`Stats::snapshot`] loads children before their parents, with acquire ordering
+//! ([`Counter::read_acquire`]). If the snapshot saw a child increment, the acquire load
+//! synchronizes with the release increment (through the release sequence of the RMWs that
+//! followed it), so the parent increment that preceded it happens before the later parent
+//! load, which therefore returns a value that includes it. Relaxed loads would not suffice:
+//! nothing would order the two loads, or the two increments, on a weakly ordered CPU. On
+//! x86_64 the release increments and acquire loads compile to the same instructions as
+//! relaxed ones (locked RMWs and plain loads).
 //!
 //! # Resets
 //!
 //! [`Stats::reset`] can't zero a parent with a store: a probe that had already bumped `calls`
 //! but not yet `ok` would bump `ok` after the reset, leaving `ok > calls` forever. Instead it
 //! takes the children to 0 with atomic exchanges (fully ordered; an increment that races is
-//! either taken or survives, never lost), and subtracts from the parent exactly what it took
-//! from the children (for `calls`, the smaller of the two child sums). A call whose child
-//! increment survived the reset then also keeps its parent increment, so the inequalities
-//! above still hold afterwards. Because each taken child increment happened before the
-//! subtraction, a parent can't wrap below 0.
+//! either taken or survives, never lost), and subtracts from each parent exactly the
+//! increments it took from one complete set of children: from `calls` what it took from the
+//! ret counters, from `waking_path` what it took from `waking_ok` and `waking_esrch`. So a
+//! parent increment is removed exactly when the call's child increment is, once: at rest,
+//! after any number of racing resets, `calls == ok + esrch + ret_other` and
+//! `waking_path == waking_ok + waking_esrch` (the latter unless a call that waited returned
+//! neither 0 nor `-ESRCH`, which the kernel does not do). A parent can't wrap below 0, as every child
+//! increment taken happened after its parent increment, and before the subtraction.
 //!
-//! What a racing reset can leave behind: the few calls in flight at that moment (at most one
-//! per CPU: probes run with preemption disabled) may be counted after the reset in some
-//! counters and not in others, e.g. in `calls` and `ok` but not in `reason_ok`; and
-//! `waking_path <= calls` may be off by as many. Counters without a parent, the histogram and
-//! `last_esrch` are simply set to 0 (or none).
+//! The ret counters are bumped last and taken first. So if a reset took a call's ret
+//! increment (and removed the call from `calls`), it also took the call's reason and
+//! `waking_*` increments, which were made before: an increment that was released before one
+//! that the exchange acquired can't be missed by a later exchange. Hence the reason sum and
+//! `waking_path` stay at or below `calls` after a reset too. The price: a call in flight
+//! during a reset can lose its reason increment but keep its `calls` one, so the sum of the
+//! reasons may stay below `calls` by the few calls that were in flight (probes run with
+//! preemption disabled: at most one per CPU) until the next reset.
+//!
+//! Counters without a parent, the histogram and `last_esrch` are simply set to 0 (or none);
+//! an increment racing with that is kept or not.
 //!
 //! `stats` and `reset` serialize on a mutex, so `stats` never sees a reset half done; the
 //! probes never take it. The single-value files read one counter each and promise nothing
@@ -170,7 +182,7 @@ fn by_code<'a, const N: usize>(
 
 /// Reads a table of counters in index order, with acquire ordering.
 fn load_all<const N: usize>(table: &[Counter; N]) -> [u64; N] {
-    core::array::from_fn(|i| table[i].read_acquire())
+    table.each_ref().map(Counter::read_acquire)
 }
 
 /// The last call that failed with `-ESRCH`, packed into a `u64` so that it is updated and read
@@ -214,7 +226,7 @@ impl LastEsrch {
 /// All counters of the module. Shared by the probes and the debugfs files.
 #[pin_data]
 pub(crate) struct Stats {
-    /// Returns of `ptrace_check_attach()`; parent of the ret and reason partitions.
+    /// Returns of `ptrace_check_attach()`; parent of all the others of `ptrace_check_attach`.
     pub(crate) calls: Counter,
     /// Returns of 0.
     pub(crate) ok: Counter,
@@ -294,14 +306,14 @@ impl Stats {
     pub(crate) fn snapshot(&self) -> Snapshot {
         let _guard = self.lock.lock();
         // Children first, with acquire ordering ...
-        let waking_ok = self.waking_ok.read_acquire();
-        let waking_esrch = self.waking_esrch.read_acquire();
         let ok = self.ok.read_acquire();
         let esrch = self.esrch.read_acquire();
         let ret_other = self.ret_other.read_acquire();
+        let waking_ok = self.waking_ok.read_acquire();
+        let waking_esrch = self.waking_esrch.read_acquire();
         let reasons = load_all(&self.reasons);
         let reason_unknown = self.reason_unknown.read_acquire();
-        // ... then their parents.
+        // ... then their parents: `waking_path` is a child of `calls` too.
         let waking_path = self.waking_path.read_acquire();
         let calls = self.calls.read();
         let sites = load_all(&self.sites);
@@ -327,15 +339,19 @@ impl Stats {
     pub(crate) fn reset(&self) {
         let _guard = self.lock.lock();
         let sum = |a: u64, c: &Counter| a.wrapping_add(c.take());
-        let waking = [&self.waking_ok, &self.waking_esrch]
-            .into_iter()
-            .fold(0, sum);
+        // The ret counters first: see "Resets" above for why the order matters.
         let by_ret = [&self.ok, &self.esrch, &self.ret_other]
             .into_iter()
             .fold(0, sum);
-        let by_reason = self.reasons.iter().fold(self.reason_unknown.take(), sum);
+        let waking = [&self.waking_ok, &self.waking_esrch]
+            .into_iter()
+            .fold(0, sum);
+        for c in &self.reasons {
+            c.take();
+        }
+        self.reason_unknown.take();
         self.waking_path.sub(waking);
-        self.calls.sub(by_ret.min(by_reason));
+        self.calls.sub(by_ret);
 
         for c in &self.sites {
             c.take();
@@ -382,25 +398,28 @@ impl Probe<CheckAttach> for Stats {
     fn probe(&self, args: <CheckAttach as Tracepoint>::Args) {
         let (child, ret, reason, _ignore_state, waited_ns) = args;
         let waited = waited_ns > 0;
+        let esrch = ret == ESRCH.to_errno();
 
+        // Parents before children, children with release ordering, the ret counter last;
+        // see "Consistency of `stats`" above.
         self.calls.inc();
         if waited {
-            self.waking_path.inc();
+            self.waking_path.inc_release();
             self.wait.record(waited_ns);
         }
-
         by_code(&self.reasons, &self.reason_unknown, reason.0).inc_release();
         let (by_ret, by_ret_waking) = match ret {
             0 => (&self.ok, Some(&self.waking_ok)),
-            r if r == ESRCH.to_errno() => (&self.esrch, Some(&self.waking_esrch)),
+            _ if esrch => (&self.esrch, Some(&self.waking_esrch)),
+            // Counted in `waking_path` only: `reset` then subtracts less from it, which is safe.
             _ => (&self.ret_other, None),
         };
-        by_ret.inc_release();
         if let (true, Some(c)) = (waited, by_ret_waking) {
             c.inc_release();
         }
+        by_ret.inc_release();
 
-        if ret == ESRCH.to_errno() {
+        if esrch {
             // SAFETY: `ptrace_check_attach()`'s caller holds a reference on `child`, and the
             // tracepoint is hit before it returns, so `child` points to a live `task_struct`
             // for the duration of this call. `Task` is a transparent wrapper of it.
