@@ -22,7 +22,7 @@ use kernel::{
         Full,
         Relaxed,
         Release, //
-    },
+    }, //
 };
 
 /// A monotonic event counter; only [`Counter::take`] and [`Counter::sub`] make it go down.

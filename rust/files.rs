@@ -14,7 +14,7 @@ use crate::{
         Stats,
         REASONS,
         SITES, //
-    },
+    }, //
 };
 use kernel::{
     debugfs::Scope,

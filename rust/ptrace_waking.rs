@@ -22,7 +22,7 @@ use kernel::{
             Waking, //
         },
         Registration, //
-    },
+    }, //
 };
 
 mod counter;

@@ -62,21 +62,23 @@ use crate::{
     histogram::{
         HistSnapshot,
         Log2Histogram, //
-    },
+    }, //
 };
 use kernel::{
     bindings::{
         ptrace_attach_reason as Reason,
         ptrace_waking_site as Site, //
     },
-    c_str, fmt, new_mutex,
+    c_str,
+    fmt,
+    new_mutex,
     prelude::*,
     sync::{
         atomic::{
             Atomic,
             Relaxed, //
         },
-        Mutex,
+        Mutex, //
     },
     task::Task,
     tracepoint::{
@@ -86,7 +88,7 @@ use kernel::{
         },
         Probe,
         Tracepoint, //
-    },
+    }, //
 };
 
 /// Number of `enum ptrace_attach_reason` codes, from the kernel's header.
@@ -190,7 +192,8 @@ fn load_all<const N: usize>(table: &[Counter; N]) -> [u64; N] {
 pub(crate) struct LastEsrch(Atomic<u64>);
 
 impl LastEsrch {
-    /// No `-ESRCH` seen since load or reset; not a valid packing as pids are below `2^30`.
+    /// No `-ESRCH` seen since load or reset; never a packed value, as pids are at most
+    /// `PID_MAX_LIMIT` (`2^22`).
     const NONE: u64 = u64::MAX;
 
     const fn new() -> Self {
@@ -261,7 +264,8 @@ pub(crate) struct Stats {
     lock: Mutex<()>,
 }
 
-/// The counters of `stats`, read consistently by [`Stats::snapshot`].
+/// The counters of `stats`, read consistently by [`Stats::snapshot`]. Each field holds the
+/// value of the [`Stats`] field of the same name.
 pub(crate) struct Snapshot {
     calls: u64,
     ok: u64,
@@ -276,6 +280,7 @@ pub(crate) struct Snapshot {
     reason_unknown: u64,
     sites: [u64; SITE_NR],
     site_unknown: u64,
+    /// The histogram, with `wait_ns_total` and `wait_ns_max`.
     wait: HistSnapshot,
 }
 
