@@ -470,6 +470,28 @@ TEST_F(module, files_and_modes)
 	}
 }
 
+/* Counter files reject writes; reset can't be read. */
+TEST_F(module, access_is_enforced)
+{
+	char path[PATH_MAX], buf[64];
+	int fd;
+
+	for (size_t i = 0; i < ARRAY_LEN(counter_files); i++) {
+		snprintf(path, sizeof(path), PTW_DIR "/%s", counter_files[i]);
+		/* Root may open it for writing anyway (CAP_DAC_OVERRIDE). */
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			EXPECT_EQ(-1, write(fd, "0\n", 2)) TH_LOG("%s", path);
+			close(fd);
+		}
+	}
+	fd = open(PTW_DIR "/reset", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		EXPECT_EQ(-1, read(fd, buf, sizeof(buf)));
+		close(fd);
+	}
+}
+
 TEST_F(module, counters_are_decimal)
 {
 	char path[PATH_MAX];
