@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Log2 histogram of the time `ptrace_check_attach()` spent waiting for a waking tracee.
+//!
+//! Bucket `b` counts the samples in `[2^b, 2^(b+1))` nanoseconds, so 64 buckets cover every
+//! non-zero `u64`. Recording takes no lock: a few atomic RMWs, see [`Log2Histogram::record`].
+
+use crate::counter::Counter;
+use kernel::fmt;
+
+/// Number of buckets: one per bit of a `u64`.
+pub(crate) const BUCKETS: usize = u64::BITS as usize;
+
+/// Width of the bar drawn after each count in `wait_histogram`.
+const BAR_WIDTH: u64 = 40;
+
+/// [`BAR_WIDTH`] as a column count.
+const BAR_COLUMNS: usize = BAR_WIDTH as usize;
+
+/// Percentiles shown in `wait_summary`, in that order.
+const PERCENTILES: [u64; 3] = [50, 90, 99];
+
+/// A log2 histogram of nanosecond values with lock-free recording.
+pub(crate) struct Log2Histogram {
+    buckets: [Counter; BUCKETS],
+    /// Largest value recorded, exact; updated before the bucket (see [`Self::record`]).
+    max: Counter,
+    /// Sum of the values recorded.
+    total: Counter,
+}
+
+/// A copy of a [`Log2Histogram`] taken at one point, for formatting.
+pub(crate) struct HistSnapshot {
+    buckets: [u64; BUCKETS],
+    max: u64,
+    total: u64,
+}
+
+impl Log2Histogram {
+    /// Creates an empty histogram.
+    pub(crate) const fn new() -> Self {
+        Self {
+            buckets: [const { Counter::new() }; BUCKETS],
+            max: Counter::new(),
+            total: Counter::new(),
+        }
+    }
+
+    /// Records the value `ns`; 0 is counted in the first bucket.
+    ///
+    /// The maximum is raised before the bucket is bumped with release ordering, and
+    /// [`Self::snapshot`] reads the buckets with acquire ordering before the maximum, so a
+    /// snapshot's `max` is at least every sample it counts (unless a reset raced with it).
+    #[inline]
+    pub(crate) fn record(&self, ns: u64) {
+        self.max.raise_to(ns);
+        self.total.add(ns);
+        // Always in range (see `bucket_of()`); `get()` keeps the probe free of panics anyway.
+        if let Some(bucket) = self.buckets.get(bucket_of(ns)) {
+            bucket.inc_release();
+        }
+    }
+
+    /// Total of the recorded values, in nanoseconds.
+    pub(crate) fn total(&self) -> &Counter {
+        &self.total
+    }
+
+    /// Largest recorded value, in nanoseconds.
+    pub(crate) fn max(&self) -> &Counter {
+        &self.max
+    }
+
+    /// Returns the current contents.
+    pub(crate) fn snapshot(&self) -> HistSnapshot {
+        let mut buckets = [0; BUCKETS];
+        for (b, c) in buckets.iter_mut().zip(&self.buckets) {
+            *b = c.read_acquire();
+        }
+        HistSnapshot {
+            buckets,
+            max: self.max.read(),
+            total: self.total.read(),
+        }
+    }
+
+    /// Empties the histogram. A sample recorded concurrently may be kept in part (e.g. in its
+    /// bucket but not in the total).
+    pub(crate) fn clear(&self) {
+        for c in &self.buckets {
+            c.take();
+        }
+        self.total.take();
+        self.max.clear();
+    }
+}
+
+/// Index of the bucket that holds `ns`.
+fn bucket_of(ns: u64) -> usize {
+    // `ilog2()` of a non-zero `u64` is at most 63, so the cast is lossless.
+    ns.checked_ilog2().unwrap_or(0) as usize
+}
+
+/// `2^exp` as bpftrace prints histogram bounds: plain below 1024, else with a binary suffix
+/// (`K` = 2^10, `M` = 2^20, ... `E` = 2^60), right-aligned in [`Pow2::WIDTH`] columns; `exp`
+/// is at most 64, giving `16E`.
+struct Pow2(usize);
+
+impl Pow2 {
+    /// Width of the longest bound, `512K`.
+    const WIDTH: usize = 4;
+}
+
+// `writeln!` formats with `core::fmt`, not the kernel's `fmt!` adapter.
+impl core::fmt::Display for Pow2 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const DIGITS: [&str; 10] = ["1", "2", "4", "8", "16", "32", "64", "128", "256", "512"];
+        const SUFFIX: [&str; 7] = ["", "K", "M", "G", "T", "P", "E"];
+        let digits = DIGITS.get(self.0 % 10).copied().unwrap_or("?");
+        let suffix = SUFFIX.get(self.0 / 10).copied().unwrap_or("?");
+        for _ in digits.len().saturating_add(suffix.len())..Self::WIDTH {
+            f.write_str(" ")?;
+        }
+        f.write_str(digits)?;
+        f.write_str(suffix)
+    }
+}
+
+impl HistSnapshot {
+    /// Sum of the samples, in nanoseconds.
+    pub(crate) fn total(&self) -> u64 {
+        self.total
+    }
+
+    /// Largest sample, in nanoseconds.
+    pub(crate) fn max(&self) -> u64 {
+        self.max
+    }
+
+    /// Number of samples.
+    pub(crate) fn count(&self) -> u64 {
+        self.buckets.iter().fold(0u64, |a, &b| a.saturating_add(b))
+    }
+
+    /// Writes the `wait_histogram` text: one line per bucket from the lowest to the highest
+    /// non-empty one, `[lo, hi) count |bar|`, nothing if there are no samples.
+    pub(crate) fn show(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Some(first) = self.buckets.iter().position(|&c| c != 0) else {
+            return Ok(());
+        };
+        let last = self.buckets.iter().rposition(|&c| c != 0).unwrap_or(first);
+        let peak = self.buckets.iter().copied().max().unwrap_or(0);
+        for (b, &count) in self.buckets.iter().enumerate() {
+            if !(first..=last).contains(&b) {
+                continue;
+            }
+            // `count * BAR_WIDTH / peak`, at most `BAR_WIDTH` (saturating for absurd counts).
+            let bar = count
+                .saturating_mul(BAR_WIDTH)
+                .checked_div(peak)
+                .unwrap_or(0);
+            let bar = usize::try_from(bar.min(BAR_WIDTH)).unwrap_or(0);
+            writeln!(
+                f,
+                "[{}, {}) {:>12} |{:@<bar$}{:pad$}|",
+                Pow2(b),
+                Pow2(b.saturating_add(1)),
+                count,
+                "",
+                "",
+                pad = BAR_COLUMNS.saturating_sub(bar),
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Upper bound of the `p`-th percentile, in nanoseconds, or 0 without samples.
+    ///
+    /// The value lies in bucket `b`, so it is below `2^(b+1)` and at most the exact maximum;
+    /// the smaller of the two is returned. It is never below the true percentile and at most
+    /// twice it.
+    fn percentile(&self, p: u64, count: u64) -> u64 {
+        if count == 0 {
+            return 0;
+        }
+        // rank = ceil(count * p / 100), without overflow.
+        let rank = (count / 100)
+            .saturating_mul(p)
+            .saturating_add((count % 100).saturating_mul(p).div_ceil(100))
+            .max(1);
+        let mut seen = 0u64;
+        for (b, &c) in (0u32..).zip(&self.buckets) {
+            seen = seen.saturating_add(c);
+            if seen >= rank {
+                let lo = 1u64.checked_shl(b).unwrap_or(u64::MAX);
+                let hi = lo.saturating_mul(2);
+                // A reset racing with recording can leave `max` below this bucket.
+                return if self.max >= lo { hi.min(self.max) } else { hi };
+            }
+        }
+        u64::MAX
+    }
+
+    /// Writes the `wait_summary` text: `name value` lines, see the ABI documentation.
+    pub(crate) fn show_summary(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let count = self.count();
+        writeln!(f, "count {count}")?;
+        writeln!(f, "total_ns {}", self.total)?;
+        writeln!(f, "max_ns {}", self.max)?;
+        writeln!(f, "mean_ns {}", self.total.checked_div(count).unwrap_or(0))?;
+        for p in PERCENTILES {
+            writeln!(f, "p{p}_ns {}", self.percentile(p, count))?;
+        }
+        Ok(())
+    }
+}
