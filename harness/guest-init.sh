@@ -42,16 +42,20 @@ cd /ptw/tests
 if [ "$mode" = demo ]; then
 	{
 		echo "# kernel: $(uname -r), CPUs online: $(cat /sys/devices/system/cpu/online)"
+		insmod "$PTRACE_WAKING_KO" && echo "# insmod ptrace_waking.ko: ok" ||
+			echo "# insmod ptrace_waking.ko FAILED"
 		echo "# races: $iters iterations per scenario and mode"
 		/ptw/races.sh "$iters"
-		if insmod "$PTRACE_WAKING_KO"; then
-			echo "# insmod ptrace_waking.ko: ok"
-			for f in /sys/kernel/debug/ptrace_waking/*; do
-				echo "# $f: $(cat "$f")"
+		d=/sys/kernel/debug/ptrace_waking
+		if [ -d $d ]; then
+			echo 1 > $d/reset
+			echo "# module counters after one more race_listen run ($iters iterations, waking path on):"
+			echo "#   $(/ptw/tests/race_listen "$iters" 2>&1)"
+			for f in stats wait_summary wait_histogram last_esrch; do
+				echo "# --- $d/$f"
+				sed 's/^/#   /' $d/$f
 			done
 			rmmod ptrace_waking && echo "# rmmod ptrace_waking: ok"
-		else
-			echo "# insmod ptrace_waking.ko FAILED"
 		fi
 	} >&3 2>&3
 	verdict 0

@@ -37,20 +37,26 @@
 #define PTW_DIR		DEBUGFS "/ptrace_waking"
 #define DEBUGFS_MAGIC	0x64626720
 
+/* The directory this test binary lives in ("." if unknown). */
+static const char *self_dir(void)
+{
+	static char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n < 0)
+		return ".";
+	self[n] = '\0';
+	return dirname(self);
+}
+
 static const char *module_path(void)
 {
 	static char path[PATH_MAX];
 	const char *env = getenv("PTRACE_WAKING_KO");
-	char self[PATH_MAX];
-	ssize_t n;
 
 	if (env)
 		return env;
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n < 0)
-		return "ptrace_waking.ko";
-	self[n] = '\0';
-	snprintf(path, sizeof(path), "%s/ptrace_waking.ko", dirname(self));
+	snprintf(path, sizeof(path), "%s/ptrace_waking.ko", self_dir());
 	return path;
 }
 
@@ -332,6 +338,27 @@ static pid_t traffic(void)
 			ptrace(PTRACE_PEEKUSER, victim, 0, 0);
 			ptrace(PTRACE_PEEKUSER, tracee, 0, 0);
 		}
+	}
+	return pid;
+}
+
+/*
+ * A tracer and an antagonist: the race_listen reproducer next to this
+ * binary, with one extra SIGCONT sender, so that the waking path and both
+ * tracepoints fire all the time.  Runs until killed.
+ */
+static pid_t race_traffic(void)
+{
+	char path[PATH_MAX];
+	pid_t pid;
+
+	snprintf(path, sizeof(path), "%s/race_listen", self_dir());
+	if (access(path, X_OK))
+		return -1;
+	pid = fork_child();
+	if (pid == 0) {
+		execl(path, path, "100000000", "1", NULL);
+		_exit(127);
 	}
 	return pid;
 }
@@ -845,21 +872,27 @@ TEST_F_TIMEOUT(module, stats_consistent_under_traffic_and_reset, 60)
 	EXPECT_LT(0, reads);
 }
 
-/* Unloading while probes fire must be safe (and the next load work). */
-TEST_F_TIMEOUT(module, unload_under_traffic, 120)
+/*
+ * Unloading while probes fire must be safe (and the next load work):
+ * 100 cycles while a tracer races an antagonist and more ptrace traffic
+ * runs.  A splat in the console fails make check even if this passes.
+ */
+TEST_F_TIMEOUT(module, unload_under_traffic, 300)
 {
 	const char *ko = module_path();
 	unsigned long long calls;
-	pid_t load[2];
+	pid_t load[3];
 	int ret;
 
 	load[0] = traffic();
 	load[1] = traffic();
+	load[2] = race_traffic();
 	ASSERT_GT(load[0], 0);
 	ASSERT_GT(load[1], 0);
+	ASSERT_GT(load[2], 0) TH_LOG("race_listen not found next to this test");
 
-	for (int i = 0; i < 10; i++) {
-		usleep(20000);
+	for (int i = 0; i < 100; i++) {
+		usleep(10000);
 		ret = unload_module();
 		ASSERT_EQ(0, ret) TH_LOG("unload %d: %s", i, strerror(-ret));
 		self->loaded = false;
@@ -871,6 +904,7 @@ TEST_F_TIMEOUT(module, unload_under_traffic, 120)
 	calls = counter("calls");
 	kill_reap(load[0]);
 	kill_reap(load[1]);
+	kill_reap(load[2]);
 	EXPECT_LT(0ULL, calls) TH_LOG("no traffic counted after reload");
 	EXPECT_NE(ULLONG_MAX, calls);
 }
