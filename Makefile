@@ -90,8 +90,17 @@ lint: kernel
 	@/usr/bin/rustfmt --edition 2021 --config-path $(KSRC)/.rustfmt.toml --check rust/*.rs \
 		|| { echo "ERROR: rust/ needs rustfmt (see diff above)" >&2; exit 1; }
 
+# Two boots: the waking path on (the default), and off from the kernel
+# command line.  Each prints its own summary; the last line adds them up.
 check: lint initramfs
-	@$(H)/run-vm.sh check $(KOUT)/arch/x86/boot/bzImage $(INITRAMFS) $(BUILD)/logs normal
+	@rm -f $(BUILD)/logs/summary-*.txt; rc=0; \
+	$(H)/run-vm.sh check $(KOUT)/arch/x86/boot/bzImage $(INITRAMFS) $(BUILD)/logs waking-on || rc=1; \
+	$(H)/run-vm.sh check $(KOUT)/arch/x86/boot/bzImage $(INITRAMFS) $(BUILD)/logs waking-off ptrace_waking=off || rc=1; \
+	for b in waking-on waking-off; do \
+		cat $(BUILD)/logs/summary-$$b.txt 2>/dev/null || echo "$$b: 0 passed, 1 failed, 0 skipped"; \
+	done | awk '{ print "    " $$0; p += $$2; f += $$4; s += $$6 } \
+		END { printf "total: %d passed, %d failed, %d skipped\n", p, f, s }'; \
+	exit $$rc
 
 # Iterations per race scenario and mode in make demo.
 ITERS ?= 2000

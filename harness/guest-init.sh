@@ -63,7 +63,7 @@ fi
 
 # mode=check: every kselftest binary, kselftest runner style.
 tests=$(sed -n 's/^ptrace_waking://p' /ptw/kselftest-list.txt)
-n=$(( $(echo "$tests" | wc -w) + 1 ))
+n=$(( $(echo "$tests" | wc -w) + 2 ))
 echo "TAP version 13" >&3
 echo "1..$n" >&3
 fail=0
@@ -77,7 +77,19 @@ else
 	fail=1
 fi
 
-i=1
+# Check 2: the waking path is in the state the kernel command line asked
+# for (ptrace_waking=off boots with kernel.ptrace_waking = 0).
+want=1
+grep -q 'ptrace_waking=off' /proc/cmdline && want=0
+have=$(cat /proc/sys/kernel/ptrace_waking 2>/dev/null || echo missing)
+if [ "$have" = "$want" ]; then
+	echo "ok 2 guest: kernel.ptrace_waking = $have as booted" >&3
+else
+	echo "not ok 2 guest: kernel.ptrace_waking = $have, expected $want from the command line" >&3
+	fail=1
+fi
+
+i=2
 for t in $tests; do
 	i=$((i + 1))
 	echo "# selftests: ptrace_waking: $t" >&3
