@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Race scenarios, each run with the waking path on and off.
+ *
+ * Every scenario is one of the race_* reproducers next to this binary
+ * (see race_common.h for their output).  A tracer that follows ptrace(2)'s
+ * rules -- requests only after waitpid() reported a stop -- must never see
+ * ESRCH, whatever the antagonists do and whether the waking path is on or
+ * off.  The listen scenario also makes requests in the PT_WAKING window
+ * ("eager"): with the waking path on they must all succeed.
+ *
+ * Iterations per run: $RACE_ITERS (default 500).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../kselftest_harness.h"
+
+#define SYSCTL "/proc/sys/kernel/ptrace_waking"
+
+static int sysctl_get(void)
+{
+	char buf[16] = "";
+	int fd = open(SYSCTL, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	if (read(fd, buf, sizeof(buf) - 1) < 0)
+		buf[0] = '\0';
+	close(fd);
+	return buf[0] ? atoi(buf) : -1;
+}
+
+static int sysctl_set(int v)
+{
+	int fd = open(SYSCTL, O_WRONLY | O_CLOEXEC);
+	int ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = write(fd, v ? "1" : "0", 1) == 1 ? 0 : -errno;
+	close(fd);
+	return ret;
+}
+
+/* Value of " key=N" in the reproducer's summary line, or -1. */
+static long field(const char *line, const char *key)
+{
+	char pat[64];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), " %s=", key);
+	p = strstr(line, pat);
+	return p ? strtol(p + strlen(pat), NULL, 10) : -1;
+}
+
+FIXTURE(race) {
+	int saved;
+};
+
+FIXTURE_VARIANT(race) {
+	const char *prog;
+	int waking;
+};
+
+#define RACE(name, on)							\
+	FIXTURE_VARIANT_ADD(race, name##_waking_##on) {			\
+		.prog = "race_" #name, .waking = sizeof(#on) == 3,	\
+	}
+
+RACE(seed, on);
+RACE(seed, off);
+RACE(stop_cont, on);
+RACE(stop_cont, off);
+RACE(listen, on);
+RACE(listen, off);
+RACE(attach_stopped, on);
+RACE(attach_stopped, off);
+RACE(threads, on);
+RACE(threads, off);
+RACE(antagonists, on);
+RACE(antagonists, off);
+
+FIXTURE_SETUP(race)
+{
+	self->saved = sysctl_get();
+	if (geteuid())
+		SKIP(return, "needs root");
+	if (self->saved < 0)
+		SKIP(return, SYSCTL " missing (kernel without the PT_WAKING series?)");
+	ASSERT_EQ(0, sysctl_set(variant->waking));
+}
+
+FIXTURE_TEARDOWN(race)
+{
+	if (self->saved >= 0)
+		sysctl_set(self->saved);
+}
+
+TEST_F_TIMEOUT(race, protocol_never_sees_esrch, 600)
+{
+	const char *env = getenv("RACE_ITERS");
+	long iters = env ? atol(env) : 500;
+	char self_path[PATH_MAX], cmd[PATH_MAX + 64], line[512] = "";
+	ssize_t n = readlink("/proc/self/exe", self_path, sizeof(self_path) - 1);
+	FILE *p;
+	int status;
+
+	ASSERT_GT(n, 0);
+	self_path[n] = '\0';
+	snprintf(cmd, sizeof(cmd), "%s/%s %ld 2>&1", dirname(self_path),
+		 variant->prog, iters);
+	p = popen(cmd, "r");
+	ASSERT_NE(NULL, p);
+	while (fgets(line, sizeof(line), p) && strncmp(line, "scenario=", 9))
+		TH_LOG("%s: %s", variant->prog, line);
+	status = pclose(p);
+	TH_LOG("waking=%d: %s", variant->waking, line);
+
+	ASSERT_EQ(0, strncmp(line, "scenario=", 9)) TH_LOG("no summary from %s", cmd);
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	EXPECT_EQ(iters, field(line, "iterations"));
+	EXPECT_EQ(0, field(line, "other_errors"));
+	/* The claim of ptrace(2): after waitpid() reported a stop, no ESRCH. */
+	EXPECT_EQ(0, field(line, "esrch"));
+	/* The fix: requests in the PT_WAKING window wait instead of failing. */
+	if (variant->waking && !strcmp(variant->prog, "race_listen"))
+		EXPECT_EQ(0, field(line, "eager_esrch"));
+}
+
+TEST_HARNESS_MAIN
