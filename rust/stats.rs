@@ -151,6 +151,7 @@ pub(crate) const SITES: [Name; SITE_NR] = names![Site:
     get_signal = PTRACE_WAKING_SITE_GET_SIGNAL,
     unlink = PTRACE_WAKING_SITE_UNLINK,
     exit = PTRACE_WAKING_SITE_EXIT,
+    fatal_signal = PTRACE_WAKING_SITE_FATAL_SIGNAL,
 ];
 
 // The tables must be in code order: they are indexed by code.

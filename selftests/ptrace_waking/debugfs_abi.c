@@ -114,7 +114,8 @@ static const char *const reason_files[] = {
 
 static const char *const site_files[] = {
 	"prepare_signal", "trap_notify", "listen", "attach", "ptrace_stop",
-	"ptrace_stop_abort", "get_signal", "unlink", "exit", "unknown",
+	"ptrace_stop_abort", "get_signal", "unlink", "exit", "fatal_signal",
+	"unknown",
 };
 
 /* Other files at the top level, with their modes. */
@@ -142,7 +143,8 @@ static const char *const stats_names[] = {
 	"reason_waking_failed", "reason_unknown",
 	"site_prepare_signal", "site_trap_notify", "site_listen",
 	"site_attach", "site_ptrace_stop", "site_ptrace_stop_abort",
-	"site_get_signal", "site_unlink", "site_exit", "site_unknown",
+	"site_get_signal", "site_unlink", "site_exit", "site_fatal_signal",
+	"site_unknown",
 };
 
 static const char *const summary_names[] = {
