@@ -25,39 +25,14 @@
 #include <unistd.h>
 
 #include "../kselftest_harness.h"
+#include "ptw_util.h"
 
-#define TRACING		"/sys/kernel/tracing"
-#define SYSCTL		"/proc/sys/kernel/ptrace_waking"
+#define TRACING		PTW_TRACING
 #define ROUNDS		200
 
 #ifndef PTRACE_EVENT_STOP
 #define PTRACE_EVENT_STOP 128
 #endif
-
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, s, strlen(s));
-	close(fd);
-	return n == (ssize_t)strlen(s) ? 0 : -EIO;
-}
-
-static int read_int(const char *path)
-{
-	char buf[32] = "";
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	if (read(fd, buf, sizeof(buf) - 1) < 0)
-		buf[0] = '\0';
-	close(fd);
-	return atoi(buf);
-}
 
 /* Wait for the tracee's next PTRACE_EVENT_STOP; 0 on success. */
 static int wait_event_stop(pid_t pid)
@@ -98,13 +73,13 @@ FIXTURE_SETUP(listen)
 		SKIP(return, "needs root");
 	if (access(TRACING "/events/ptrace/ptrace_check_attach", F_OK))
 		SKIP(return, "no ptrace:* tracepoints (kernel without the PT_WAKING series?)");
-	self->saved_sysctl = read_int(SYSCTL);
+	self->saved_sysctl = ptw_waking_get();
 	ASSERT_GE(self->saved_sysctl, 0);
-	ASSERT_EQ(0, write_str(SYSCTL, variant->waking ? "1" : "0"));
+	ASSERT_EQ(0, ptw_waking_set(variant->waking));
 
-	ASSERT_EQ(0, write_str(TRACING "/tracing_on", "0"));
-	ASSERT_EQ(0, write_str(TRACING "/trace", ""));
-	ASSERT_EQ(0, write_str(TRACING "/events/ptrace/enable", "1"));
+	ASSERT_EQ(0, ptw_write_str(TRACING "/tracing_on", "0"));
+	ASSERT_EQ(0, ptw_write_str(TRACING "/trace", ""));
+	ASSERT_EQ(0, ptw_write_str(TRACING "/events/ptrace/enable", "1"));
 
 	self->pid = fork();
 	ASSERT_GE(self->pid, 0);
@@ -115,37 +90,19 @@ FIXTURE_SETUP(listen)
 	ASSERT_EQ(0, ptrace(PTRACE_SEIZE, self->pid, 0, 0));
 	ASSERT_EQ(0, ptrace(PTRACE_INTERRUPT, self->pid, 0, 0));
 	ASSERT_EQ(0, wait_event_stop(self->pid));
-	ASSERT_EQ(0, write_str(TRACING "/tracing_on", "1"));
+	ASSERT_EQ(0, ptw_write_str(TRACING "/tracing_on", "1"));
 }
 
 FIXTURE_TEARDOWN(listen)
 {
-	write_str(TRACING "/tracing_on", "0");
-	write_str(TRACING "/events/ptrace/enable", "0");
+	ptw_write_str(TRACING "/tracing_on", "0");
+	ptw_write_str(TRACING "/events/ptrace/enable", "0");
 	if (self->pid > 0) {
 		kill(self->pid, SIGKILL);
 		waitpid(self->pid, NULL, __WALL);
 	}
 	if (self->saved_sysctl >= 0)
-		write_str(SYSCTL, self->saved_sysctl ? "1" : "0");
-}
-
-/* Count trace lines for @pid that contain every string in @needles. */
-static int count_events(pid_t pid, const char *event, const char *what)
-{
-	char line[512], pidstr[32];
-	FILE *f = fopen(TRACING "/trace", "r");
-	int n = 0;
-
-	if (!f)
-		return -1;
-	snprintf(pidstr, sizeof(pidstr), " pid=%d ", pid);
-	while (fgets(line, sizeof(line), f)) {
-		if (strstr(line, event) && strstr(line, pidstr) && strstr(line, what))
-			n++;
-	}
-	fclose(f);
-	return n;
+		ptw_waking_set(self->saved_sysctl);
 }
 
 TEST_F(listen, sigcont_kick)
@@ -167,26 +124,26 @@ TEST_F(listen, sigcont_kick)
 		/* After waitpid() the protocol guarantees success. */
 		ASSERT_EQ(0, ptrace(PTRACE_GETSIGINFO, self->pid, 0, &si));
 	}
-	ASSERT_EQ(0, write_str(TRACING "/tracing_on", "0"));
+	ASSERT_EQ(0, ptw_write_str(TRACING "/tracing_on", "0"));
 	TH_LOG("waking=%d: %d rounds, eager request ok=%d esrch=%d",
 	       variant->waking, ROUNDS, ok, esrch);
 
 	/* PT_WAKING was set by the SIGCONT kick and cleared on re-trap. */
-	EXPECT_GE(count_events(self->pid, "ptrace_waking:", "set site=trap_notify"), 1);
-	EXPECT_GE(count_events(self->pid, "ptrace_waking:", "clear site=ptrace_stop"), 1);
+	EXPECT_GE(ptw_count_trace(self->pid, "ptrace_waking:", "set site=trap_notify"), 1);
+	EXPECT_GE(ptw_count_trace(self->pid, "ptrace_waking:", "clear site=ptrace_stop"), 1);
 	/* Every ESRCH the tracer saw is an event with ret=-3, and vice versa. */
-	EXPECT_EQ(esrch, count_events(self->pid, "ptrace_check_attach:", "ret=-3 "));
+	EXPECT_EQ(esrch, ptw_count_trace(self->pid, "ptrace_check_attach:", "ret=-3 "));
 
 	if (variant->waking) {
 		/* The fix: the eager request never fails... */
 		EXPECT_EQ(0, esrch);
 		/* ...because it waited for the re-trap. */
-		EXPECT_GE(count_events(self->pid, "ptrace_check_attach:",
+		EXPECT_GE(ptw_count_trace(self->pid, "ptrace_check_attach:",
 				       "reason=OK_AFTER_WAKING"), 1);
 	} else {
 		/* Vanilla behaviour: the window is real and gets reported. */
 		EXPECT_GE(esrch, 1);
-		EXPECT_EQ(esrch, count_events(self->pid, "ptrace_check_attach:",
+		EXPECT_EQ(esrch, ptw_count_trace(self->pid, "ptrace_check_attach:",
 					      "reason=ESRCH_WAKING_OFF"));
 	}
 }

@@ -23,33 +23,7 @@
 #include <unistd.h>
 
 #include "../kselftest_harness.h"
-
-#define SYSCTL "/proc/sys/kernel/ptrace_waking"
-
-static int sysctl_get(void)
-{
-	char buf[16] = "";
-	int fd = open(SYSCTL, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	if (read(fd, buf, sizeof(buf) - 1) < 0)
-		buf[0] = '\0';
-	close(fd);
-	return buf[0] ? atoi(buf) : -1;
-}
-
-static int sysctl_set(int v)
-{
-	int fd = open(SYSCTL, O_WRONLY | O_CLOEXEC);
-	int ret;
-
-	if (fd < 0)
-		return -errno;
-	ret = write(fd, v ? "1" : "0", 1) == 1 ? 0 : -errno;
-	close(fd);
-	return ret;
-}
+#include "ptw_util.h"
 
 /* Value of " key=N" in the reproducer's summary line, or -1. */
 static long field(const char *line, const char *key)
@@ -91,18 +65,18 @@ RACE(antagonists, off);
 
 FIXTURE_SETUP(race)
 {
-	self->saved = sysctl_get();
+	self->saved = ptw_waking_get();
 	if (geteuid())
 		SKIP(return, "needs root");
 	if (self->saved < 0)
-		SKIP(return, SYSCTL " missing (kernel without the PT_WAKING series?)");
-	ASSERT_EQ(0, sysctl_set(variant->waking));
+		SKIP(return, PTW_SYSCTL " missing (kernel without the PT_WAKING series?)");
+	ASSERT_EQ(0, ptw_waking_set(variant->waking));
 }
 
 FIXTURE_TEARDOWN(race)
 {
 	if (self->saved >= 0)
-		sysctl_set(self->saved);
+		ptw_waking_set(self->saved);
 }
 
 TEST_F_TIMEOUT(race, protocol_never_sees_esrch, 600)

@@ -34,44 +34,16 @@
 #include <unistd.h>
 
 #include "../kselftest_harness.h"
+#include "ptw_util.h"
 
-#define TRACING		"/sys/kernel/tracing"
-#define WAKING		"/proc/sys/kernel/ptrace_waking"
+#define TRACING		PTW_TRACING
+#define WAKING		PTW_SYSCTL
 #define RT_RUNTIME	"/proc/sys/kernel/sched_rt_runtime_us"
 #define FAIR_SERVER	"/sys/kernel/debug/sched/fair_server/cpu1/runtime"
 
 #ifndef PTRACE_EVENT_STOP
 #define PTRACE_EVENT_STOP 128
 #endif
-
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, s, strlen(s));
-	close(fd);
-	return n == (ssize_t)strlen(s) ? 0 : -EIO;
-}
-
-static int read_str(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, size - 1);
-	close(fd);
-	if (n < 0)
-		return -EIO;
-	while (n > 0 && buf[n - 1] == '\n')
-		n--;
-	buf[n] = '\0';
-	return 0;
-}
 
 static void pin(int cpu)
 {
@@ -88,26 +60,10 @@ static char proc_state(pid_t pid)
 	char path[64], buf[256], *p;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	if (read_str(path, buf, sizeof(buf)))
+	if (ptw_read_str(path, buf, sizeof(buf)))
 		return 0;
 	p = strrchr(buf, ')');
 	return p && p[1] == ' ' ? p[2] : 0;
-}
-
-static int count_trace(pid_t pid, const char *what)
-{
-	char line[512], pidstr[32];
-	FILE *f = fopen(TRACING "/trace", "r");
-	int n = 0;
-
-	if (!f)
-		return -1;
-	snprintf(pidstr, sizeof(pidstr), " pid=%d ", pid);
-	while (fgets(line, sizeof(line), f))
-		if (strstr(line, pidstr) && strstr(line, what))
-			n++;
-	fclose(f);
-	return n;
 }
 
 struct shared {
@@ -137,23 +93,23 @@ FIXTURE_SETUP(kill)
 		SKIP(return, "needs root");
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
 		SKIP(return, "needs 2 CPUs");
-	if (read_str(WAKING, self->waking, sizeof(self->waking)))
+	if (ptw_read_str(WAKING, self->waking, sizeof(self->waking)))
 		SKIP(return, "no " WAKING " (kernel without the PT_WAKING series?)");
-	if (read_str(FAIR_SERVER, self->fair_runtime, sizeof(self->fair_runtime)))
+	if (ptw_read_str(FAIR_SERVER, self->fair_runtime, sizeof(self->fair_runtime)))
 		SKIP(return, "no " FAIR_SERVER " (debugfs not mounted?)");
-	ASSERT_EQ(0, read_str(RT_RUNTIME, self->rt_runtime, sizeof(self->rt_runtime)));
+	ASSERT_EQ(0, ptw_read_str(RT_RUNTIME, self->rt_runtime, sizeof(self->rt_runtime)));
 
 	self->sh = mmap(NULL, sizeof(*self->sh), PROT_READ | PROT_WRITE,
 			MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, self->sh);
 	memset((void *)self->sh, 0, sizeof(*self->sh));
 
-	ASSERT_EQ(0, write_str(WAKING, "1"));
-	ASSERT_EQ(0, write_str(RT_RUNTIME, "-1"));
-	ASSERT_EQ(0, write_str(FAIR_SERVER, "0"));
-	ASSERT_EQ(0, write_str(TRACING "/trace", ""));
-	ASSERT_EQ(0, write_str(TRACING "/events/ptrace/enable", "1"));
-	ASSERT_EQ(0, write_str(TRACING "/tracing_on", "1"));
+	ASSERT_EQ(0, ptw_write_str(WAKING, "1"));
+	ASSERT_EQ(0, ptw_write_str(RT_RUNTIME, "-1"));
+	ASSERT_EQ(0, ptw_write_str(FAIR_SERVER, "0"));
+	ASSERT_EQ(0, ptw_write_str(TRACING "/trace", ""));
+	ASSERT_EQ(0, ptw_write_str(TRACING "/events/ptrace/enable", "1"));
+	ASSERT_EQ(0, ptw_write_str(TRACING "/tracing_on", "1"));
 	/* The tracee inherits CPU 1 from the fork, before it can run. */
 	pin(1);
 	self->tracee = fork();
@@ -239,12 +195,12 @@ FIXTURE_TEARDOWN(kill)
 		waitpid(self->tracee, NULL, 0);
 	}
 	if (self->fair_runtime[0])
-		write_str(FAIR_SERVER, self->fair_runtime);
+		ptw_write_str(FAIR_SERVER, self->fair_runtime);
 	if (self->rt_runtime[0])
-		write_str(RT_RUNTIME, self->rt_runtime);
+		ptw_write_str(RT_RUNTIME, self->rt_runtime);
 	if (self->waking[0])
-		write_str(WAKING, self->waking);
-	write_str(TRACING "/events/ptrace/enable", "0");
+		ptw_write_str(WAKING, self->waking);
+	ptw_write_str(TRACING "/events/ptrace/enable", "0");
 }
 
 TEST_F(kill, kill_tracer)
@@ -258,7 +214,7 @@ TEST_F(kill, kill_tracer)
 	self->tracer = 0;
 	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 	EXPECT_EQ(0, self->sh->tracer_returned);
-	EXPECT_EQ(1, count_trace(self->tracee, "reason=ESRCH_WAKING_KILLED"));
+	EXPECT_EQ(1, ptw_count_trace(self->tracee, "", "reason=ESRCH_WAKING_KILLED"));
 }
 
 TEST_F(kill, kill_tracee)
@@ -271,9 +227,9 @@ TEST_F(kill, kill_tracee)
 	ASSERT_EQ(1, self->sh->tracer_returned);
 	EXPECT_EQ(-1, self->sh->tracer_ret);
 	EXPECT_EQ(ESRCH, self->sh->tracer_errno);
-	EXPECT_EQ(1, count_trace(self->tracee, "clear site=fatal_signal"));
-	EXPECT_EQ(1, count_trace(self->tracee, "reason=ESRCH_WAKING_FAILED"));
-	EXPECT_EQ(0, count_trace(self->tracee, "reason=ESRCH_WAKING_TIMEOUT"));
+	EXPECT_EQ(1, ptw_count_trace(self->tracee, "", "clear site=fatal_signal"));
+	EXPECT_EQ(1, ptw_count_trace(self->tracee, "", "reason=ESRCH_WAKING_FAILED"));
+	EXPECT_EQ(0, ptw_count_trace(self->tracee, "", "reason=ESRCH_WAKING_TIMEOUT"));
 }
 
 TEST_HARNESS_MAIN

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Small file helpers shared by the ptrace_waking kselftests: sysctl,
+ * tracefs and debugfs files are all "write a short string, read one back".
+ */
+#ifndef PTRACE_WAKING_PTW_UTIL_H
+#define PTRACE_WAKING_PTW_UTIL_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#define PTW_TRACING	"/sys/kernel/tracing"
+#define PTW_SYSCTL	"/proc/sys/kernel/ptrace_waking"
+
+/* Write @s to @path in one write(); 0 or -errno. */
+static inline int ptw_write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, s, strlen(s));
+	close(fd);
+	return n == (ssize_t)strlen(s) ? 0 : -EIO;
+}
+
+/* Read @path into @buf without trailing newlines; 0 or -errno. */
+static inline int ptw_read_str(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n < 0)
+		return -EIO;
+	while (n > 0 && buf[n - 1] == '\n')
+		n--;
+	buf[n] = '\0';
+	return 0;
+}
+
+/* kernel.ptrace_waking: 0 or 1, or -1 if the kernel lacks the series. */
+static inline int ptw_waking_get(void)
+{
+	char buf[16];
+
+	return ptw_read_str(PTW_SYSCTL, buf, sizeof(buf)) ? -1 : atoi(buf);
+}
+
+static inline int ptw_waking_set(int on)
+{
+	return ptw_write_str(PTW_SYSCTL, on ? "1" : "0");
+}
+
+/*
+ * Lines of the ftrace buffer about task @pid (the events' pid= field)
+ * that contain both @event and @what.
+ */
+static inline int ptw_count_trace(pid_t pid, const char *event, const char *what)
+{
+	char line[512], pidstr[32];
+	FILE *f = fopen(PTW_TRACING "/trace", "r");
+	int n = 0;
+
+	if (!f)
+		return -1;
+	snprintf(pidstr, sizeof(pidstr), " pid=%d ", pid);
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, event) && strstr(line, pidstr) && strstr(line, what))
+			n++;
+	fclose(f);
+	return n;
+}
+
+#endif /* PTRACE_WAKING_PTW_UTIL_H */
