@@ -474,7 +474,8 @@ TEST_F(module, files_and_modes)
 		snprintf(path, sizeof(path), PTW_DIR "/%s", counter_files[i]);
 		ASSERT_EQ(0, stat(path, &st)) TH_LOG("%s: %s", path, strerror(errno));
 		EXPECT_TRUE(S_ISREG(st.st_mode));
-		EXPECT_EQ(0400U, st.st_mode & 07777) TH_LOG("%s: mode %o", path, st.st_mode & 07777);
+		EXPECT_EQ(0400U, st.st_mode & 07777)
+			TH_LOG("%s: mode %o", path, st.st_mode & 07777);
 	}
 	for (i = 0; i < ARRAY_LEN(other_files); i++) {
 		snprintf(path, sizeof(path), PTW_DIR "/%s", other_files[i].name);
@@ -488,14 +489,16 @@ TEST_F(module, files_and_modes)
 	for (i = 0; i < ARRAY_LEN(reason_files); i++) {
 		snprintf(path, sizeof(path), PTW_DIR "/reasons/%s", reason_files[i]);
 		ASSERT_EQ(0, stat(path, &st)) TH_LOG("%s: %s", path, strerror(errno));
-		EXPECT_EQ(0400U, st.st_mode & 07777) TH_LOG("%s: mode %o", path, st.st_mode & 07777);
+		EXPECT_EQ(0400U, st.st_mode & 07777)
+			TH_LOG("%s: mode %o", path, st.st_mode & 07777);
 	}
 	ASSERT_EQ(0, stat(PTW_DIR "/waking_sites", &st));
 	EXPECT_TRUE(S_ISDIR(st.st_mode));
 	for (i = 0; i < ARRAY_LEN(site_files); i++) {
 		snprintf(path, sizeof(path), PTW_DIR "/waking_sites/%s", site_files[i]);
 		ASSERT_EQ(0, stat(path, &st)) TH_LOG("%s: %s", path, strerror(errno));
-		EXPECT_EQ(0400U, st.st_mode & 07777) TH_LOG("%s: mode %o", path, st.st_mode & 07777);
+		EXPECT_EQ(0400U, st.st_mode & 07777)
+			TH_LOG("%s: mode %o", path, st.st_mode & 07777);
 	}
 }
 
@@ -608,7 +611,8 @@ TEST_F(module, esrch_counted_exactly)
 	/* Traced by us but running (seized, never stopped): not_stopped. */
 	tracee = sleeper();
 	ASSERT_GT(tracee, 0);
-	ASSERT_EQ(0, ptrace(PTRACE_SEIZE, tracee, 0, 0)) TH_LOG("PTRACE_SEIZE: %s", strerror(errno));
+	ASSERT_EQ(0, ptrace(PTRACE_SEIZE, tracee, 0, 0))
+		TH_LOG("PTRACE_SEIZE: %s", strerror(errno));
 	calls0 = counter("calls");
 	esrch0 = counter("esrch");
 	reason0 = counter("reasons/not_stopped");
@@ -780,7 +784,7 @@ TEST_F(module, reset_rejects_invalid_input)
 }
 
 struct resetter {
-	volatile bool stop;
+	bool stop;	/* __atomic accesses only */
 	int resets;
 	int errors;
 };
@@ -789,7 +793,7 @@ static void *reset_loop(void *arg)
 {
 	struct resetter *r = arg;
 
-	while (!r->stop) {
+	while (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED)) {
 		if (write_reset("1", 1))
 			r->errors++;
 		else
@@ -836,11 +840,13 @@ TEST_F_TIMEOUT(module, stats_consistent_under_traffic_and_reset, 60)
 		if (ret_sum > calls || reason_sum > calls || wpath > calls ||
 		    wsum > wpath) {
 			bad++;
-			TH_LOG("calls %llu ok+esrch+ret_other %llu reasons %llu waking_path %llu waking_ok+waking_esrch %llu",
-			       calls, ret_sum, reason_sum, wpath, wsum);
+			TH_LOG("calls %llu ok+esrch+ret_other %llu reasons %llu",
+			       calls, ret_sum, reason_sum);
+			TH_LOG("waking_path %llu waking_ok+waking_esrch %llu",
+			       wpath, wsum);
 		}
 	}
-	r.stop = true;
+	__atomic_store_n(&r.stop, true, __ATOMIC_RELAXED);
 	pthread_join(thread, NULL);
 	kill_reap(load[0]);
 	kill_reap(load[1]);
@@ -864,7 +870,8 @@ TEST_F_TIMEOUT(module, stats_consistent_under_traffic_and_reset, 60)
 		EXPECT_EQ(kv_get(kv, n, "waking_path"),
 			  kv_get(kv, n, "waking_ok") + kv_get(kv, n, "waking_esrch"));
 		EXPECT_LE(reason_sum, calls);
-		EXPECT_LE(calls - reason_sum, 64ULL) TH_LOG("calls %llu reasons %llu", calls, reason_sum);
+		EXPECT_LE(calls - reason_sum, 64ULL)
+			TH_LOG("calls %llu reasons %llu", calls, reason_sum);
 	}
 
 	TH_LOG("%d stats reads, %d resets", reads, r.resets);

@@ -139,12 +139,12 @@ TEST_F(listen, sigcont_kick)
 		EXPECT_EQ(0, esrch);
 		/* ...because it waited for the re-trap. */
 		EXPECT_GE(ptw_count_trace(self->pid, "ptrace_check_attach:",
-				       "reason=OK_AFTER_WAKING"), 1);
+					  "reason=OK_AFTER_WAKING"), 1);
 	} else {
 		/* Vanilla behaviour: the window is real and gets reported. */
 		EXPECT_GE(esrch, 1);
 		EXPECT_EQ(esrch, ptw_count_trace(self->pid, "ptrace_check_attach:",
-					      "reason=ESRCH_WAKING_OFF"));
+						 "reason=ESRCH_WAKING_OFF"));
 	}
 }
 

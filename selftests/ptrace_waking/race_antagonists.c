@@ -39,7 +39,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < nant; i++)
 		start_antagonist(pid, 20);
 
-	while (n_iter < iters && !timed_out) {
+	while (n_iter < iters && !timed_out()) {
 		int req = PTRACE_SYSCALL;
 		long sig = 0;
 
@@ -66,7 +66,8 @@ int main(int argc, char **argv)
 		}
 		n_iter++;
 	}
-	snprintf(extra, sizeof(extra), "antagonists=%ld resume_esrch=%ld group_stops=%ld listens=%ld",
+	snprintf(extra, sizeof(extra),
+		 "antagonists=%ld resume_esrch=%ld group_stops=%ld listens=%ld",
 		 nant, resume_esrch, group_stops, listens);
 	return finish("f", extra);
 }

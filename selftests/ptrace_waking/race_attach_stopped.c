@@ -80,9 +80,9 @@ int main(int argc, char **argv)
 		return finish("d", "setup-failed");
 	track(ant);
 
-	while (n_iter < iters && !timed_out) {
+	while (n_iter < iters && !timed_out()) {
 		kill(pid, SIGSTOP);
-		for (i = 0; i < 100000 && proc_state(pid) != 'T' && !timed_out; i++)
+		for (i = 0; i < 100000 && proc_state(pid) != 'T' && !timed_out(); i++)
 			usleep(10);
 		drain(pid);
 		if (proc_state(pid) != 'T') {

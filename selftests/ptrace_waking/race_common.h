@@ -34,27 +34,41 @@
 #define PTRACE_EVENT_STOP 128
 #endif
 
-static volatile sig_atomic_t timed_out;
+/*
+ * Set by the SIGALRM handler, read by the loops: an atomic int rather
+ * than volatile sig_atomic_t, in the kernel's style.
+ */
+static int timed_out_flag;
+
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
+
+static inline int timed_out(void)
+{
+	return __atomic_load_n(&timed_out_flag, __ATOMIC_RELAXED);
+}
+
 static pid_t kill_list[256];
 static int nkill;
 static long n_iter, n_esrch, n_other;
 
-static __attribute__((unused)) void on_alarm(int sig)
+static inline void on_alarm(int sig)
 {
 	(void)sig;
-	timed_out = 1;
+	__atomic_store_n(&timed_out_flag, 1, __ATOMIC_RELAXED);
 }
 
 /*
  * Watchdog default: generous for TCG guests, where one iteration can take
  * a few milliseconds; the watchdog only guards against hangs.
  */
-static __attribute__((unused)) unsigned int default_timeout(long iters)
+static inline unsigned int default_timeout(long iters)
 {
 	return 300 + iters / 20;
 }
 
-static __attribute__((unused)) void setup_watchdog(unsigned int secs)
+static inline void setup_watchdog(unsigned int secs)
 {
 	struct sigaction sa;
 
@@ -64,13 +78,13 @@ static __attribute__((unused)) void setup_watchdog(unsigned int secs)
 	alarm(secs);
 }
 
-static __attribute__((unused)) void track(pid_t p)
+static inline void track(pid_t p)
 {
-	if (nkill < (int)(sizeof(kill_list) / sizeof(kill_list[0])))
+	if (nkill < (int)ARRAY_SIZE(kill_list))
 		kill_list[nkill++] = p;
 }
 
-static __attribute__((unused)) void cleanup(void)
+static inline void cleanup(void)
 {
 	int i;
 
@@ -82,14 +96,14 @@ static __attribute__((unused)) void cleanup(void)
 		;
 }
 
-static __attribute__((unused)) void die_child_with_parent(void)
+static inline void die_child_with_parent(void)
 {
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() == 1)
 		_exit(0);
 }
 
-static __attribute__((unused)) unsigned int rnd(void)
+static inline unsigned int rnd(void)
 {
 	static unsigned int s;
 
@@ -101,16 +115,17 @@ static __attribute__((unused)) unsigned int rnd(void)
 	return s;
 }
 
-static __attribute__((unused)) void spin(unsigned int n)
+static inline void spin(unsigned int n)
 {
-	volatile unsigned int i;
+	unsigned int i;
 
+	/* The empty asm keeps the compiler from dropping the loop. */
 	for (i = 0; i < n; i++)
-		;
+		asm volatile("" ::: "memory");
 }
 
 /* Count the result of a request; returns 0 on success, else errno. */
-static __attribute__((unused)) int account(long r, const char *what, pid_t pid, long *esrch_ctr)
+static inline int account(long r, const char *what, pid_t pid, long *esrch_ctr)
 {
 	static int reported;
 
@@ -118,7 +133,7 @@ static __attribute__((unused)) int account(long r, const char *what, pid_t pid, 
 		return 0;
 	if (errno == ESRCH) {
 		(*esrch_ctr)++;
-		return ESRCH;
+		return errno;
 	}
 	n_other++;
 	if (reported++ < 10)
@@ -127,7 +142,7 @@ static __attribute__((unused)) int account(long r, const char *what, pid_t pid, 
 }
 
 /* A request that needs a ptrace-stopped tracee and works in every stop. */
-static __attribute__((unused)) long probe(pid_t pid)
+static inline long probe(pid_t pid)
 {
 	unsigned long regs[256];
 	struct iovec iov = { regs, sizeof(regs) };
@@ -136,12 +151,12 @@ static __attribute__((unused)) long probe(pid_t pid)
 }
 
 /* Wait for a state change of @pid; -1 on watchdog, -2 if it died. */
-static __attribute__((unused)) pid_t wait_for(pid_t pid, int *status)
+static inline pid_t wait_for(pid_t pid, int *status)
 {
 	pid_t r;
 
 	for (;;) {
-		if (timed_out)
+		if (timed_out())
 			return -1;
 		r = waitpid(pid, status, __WALL);
 		if (r < 0 && errno == EINTR)
@@ -161,21 +176,21 @@ static __attribute__((unused)) pid_t wait_for(pid_t pid, int *status)
 }
 
 /* Retry a resume that failed with ESRCH for at most ~1s. */
-static __attribute__((unused)) long resume_retry(int req, pid_t pid, long sig)
+static inline long resume_retry(int req, pid_t pid, long sig)
 {
 	long r;
 	int i;
 
 	for (i = 0; i < 100000; i++) {
 		r = ptrace(req, pid, 0, (void *)sig);
-		if (r != -1 || errno != ESRCH || timed_out)
+		if (r != -1 || errno != ESRCH || timed_out())
 			return r;
 		usleep(10);
 	}
 	return r;
 }
 
-static __attribute__((unused)) pid_t start_antagonist(pid_t target, int stop_percent)
+static inline pid_t start_antagonist(pid_t target, int stop_percent)
 {
 	pid_t p = fork();
 
@@ -195,14 +210,14 @@ static __attribute__((unused)) pid_t start_antagonist(pid_t target, int stop_per
 	return p;
 }
 
-static __attribute__((unused)) long arg(int argc, char **argv, int i, long def)
+static inline long arg(int argc, char **argv, int i, long def)
 {
 	return argc > i ? strtol(argv[i], NULL, 0) : def;
 }
 
-static __attribute__((unused)) int finish(const char *scenario, const char *extra)
+static inline int finish(const char *scenario, const char *extra)
 {
-	int to = timed_out;
+	int to = timed_out();
 
 	cleanup();
 	printf("scenario=%s iterations=%ld esrch=%ld other_errors=%ld%s%s%s\n",

@@ -64,7 +64,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < nant; i++)
 		start_antagonist(pid, 0);
 
-	while (n_iter < iters && !timed_out) {
+	while (n_iter < iters && !timed_out()) {
 		if (account(ptrace(PTRACE_LISTEN, pid, 0, 0), "PTRACE_LISTEN",
 			    pid, &listen_esrch))
 			break;

@@ -40,7 +40,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < nant; i++)
 		start_antagonist(pid, 0);
 
-	while (n_iter < iters && !timed_out) {
+	while (n_iter < iters && !timed_out()) {
 		if (account(ptrace(PTRACE_SYSCALL, pid, 0, (void *)sig),
 			    "PTRACE_SYSCALL", pid, &resume_esrch) == ESRCH) {
 			n_esrch++;

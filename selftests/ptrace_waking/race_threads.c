@@ -102,7 +102,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < nant; i++)
 		start_antagonist(pid, 50);
 
-	while (n_iter < iters && !timed_out) {
+	while (n_iter < iters && !timed_out()) {
 		long sig = 0;
 		int req = PTRACE_SYSCALL;
 

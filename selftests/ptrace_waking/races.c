@@ -45,23 +45,65 @@ FIXTURE_VARIANT(race) {
 	int waking;
 };
 
-#define RACE(name, on)							\
-	FIXTURE_VARIANT_ADD(race, name##_waking_##on) {			\
-		.prog = "race_" #name, .waking = sizeof(#on) == 3,	\
-	}
+FIXTURE_VARIANT_ADD(race, seed_waking_on) {
+	.prog = "race_seed",
+	.waking = 1,
+};
 
-RACE(seed, on);
-RACE(seed, off);
-RACE(stop_cont, on);
-RACE(stop_cont, off);
-RACE(listen, on);
-RACE(listen, off);
-RACE(attach_stopped, on);
-RACE(attach_stopped, off);
-RACE(threads, on);
-RACE(threads, off);
-RACE(antagonists, on);
-RACE(antagonists, off);
+FIXTURE_VARIANT_ADD(race, seed_waking_off) {
+	.prog = "race_seed",
+	.waking = 0,
+};
+
+FIXTURE_VARIANT_ADD(race, stop_cont_waking_on) {
+	.prog = "race_stop_cont",
+	.waking = 1,
+};
+
+FIXTURE_VARIANT_ADD(race, stop_cont_waking_off) {
+	.prog = "race_stop_cont",
+	.waking = 0,
+};
+
+FIXTURE_VARIANT_ADD(race, listen_waking_on) {
+	.prog = "race_listen",
+	.waking = 1,
+};
+
+FIXTURE_VARIANT_ADD(race, listen_waking_off) {
+	.prog = "race_listen",
+	.waking = 0,
+};
+
+FIXTURE_VARIANT_ADD(race, attach_stopped_waking_on) {
+	.prog = "race_attach_stopped",
+	.waking = 1,
+};
+
+FIXTURE_VARIANT_ADD(race, attach_stopped_waking_off) {
+	.prog = "race_attach_stopped",
+	.waking = 0,
+};
+
+FIXTURE_VARIANT_ADD(race, threads_waking_on) {
+	.prog = "race_threads",
+	.waking = 1,
+};
+
+FIXTURE_VARIANT_ADD(race, threads_waking_off) {
+	.prog = "race_threads",
+	.waking = 0,
+};
+
+FIXTURE_VARIANT_ADD(race, antagonists_waking_on) {
+	.prog = "race_antagonists",
+	.waking = 1,
+};
+
+FIXTURE_VARIANT_ADD(race, antagonists_waking_off) {
+	.prog = "race_antagonists",
+	.waking = 0,
+};
 
 FIXTURE_SETUP(race)
 {

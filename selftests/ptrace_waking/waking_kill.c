@@ -66,14 +66,21 @@ static char proc_state(pid_t pid)
 	return p && p[1] == ' ' ? p[2] : 0;
 }
 
+/*
+ * Shared between the test, the tracer and the hog (MAP_SHARED); always
+ * accessed with LOAD()/STORE(), i.e. atomically.
+ */
 struct shared {
-	volatile int hog_stop;		/* set by the test: give CPU 1 back */
-	volatile int hog_spinning;	/* set by the hog once it is SCHED_FIFO */
-	volatile int hog_done;		/* set by the hog when it stops */
-	volatile int tracer_ret;	/* result of the tracer's request */
-	volatile int tracer_errno;
-	volatile int tracer_returned;
+	int hog_stop;		/* set by the test: give CPU 1 back */
+	int hog_spinning;	/* set by the hog once it is SCHED_FIFO */
+	int hog_done;		/* set by the hog when it stops */
+	int tracer_ret;		/* result of the tracer's request */
+	int tracer_errno;
+	int tracer_returned;
 };
+
+#define LOAD(x)		__atomic_load_n(&(x), __ATOMIC_SEQ_CST)
+#define STORE(x, v)	__atomic_store_n(&(x), (v), __ATOMIC_SEQ_CST)
 
 FIXTURE(kill) {
 	struct shared *sh;
@@ -87,8 +94,12 @@ FIXTURE_SETUP(kill)
 	int ready[2], go[2], status;
 	char c;
 
-	self->tracee = self->tracer = self->hog = 0;
-	self->rt_runtime[0] = self->fair_runtime[0] = self->waking[0] = '\0';
+	self->tracee = 0;
+	self->tracer = 0;
+	self->hog = 0;
+	self->rt_runtime[0] = '\0';
+	self->fair_runtime[0] = '\0';
+	self->waking[0] = '\0';
 	if (geteuid())
 		SKIP(return, "needs root");
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
@@ -138,9 +149,9 @@ FIXTURE_SETUP(kill)
 			_exit(4);
 		kill(t, SIGCONT);
 		/* The tracee is kicked but can't run: this sleeps. */
-		self->sh->tracer_ret = ptrace(PTRACE_GETSIGINFO, t, 0, &si);
-		self->sh->tracer_errno = errno;
-		self->sh->tracer_returned = 1;
+		STORE(self->sh->tracer_ret, ptrace(PTRACE_GETSIGINFO, t, 0, &si));
+		STORE(self->sh->tracer_errno, errno);
+		STORE(self->sh->tracer_returned, 1);
 		_exit(0);
 	}
 	ASSERT_EQ(1, read(ready[0], &c, 1)) TH_LOG("tracer failed to set up");
@@ -153,27 +164,27 @@ FIXTURE_SETUP(kill)
 		pin(1);
 		if (sched_setscheduler(0, SCHED_FIFO, &sp))
 			_exit(1);
-		self->sh->hog_spinning = 1;
+		STORE(self->sh->hog_spinning, 1);
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		do
 			clock_gettime(CLOCK_MONOTONIC, &t);
-		while (!self->sh->hog_stop && t.tv_sec - t0.tv_sec < 3);
-		self->sh->hog_done = 1;
+		while (!LOAD(self->sh->hog_stop) && t.tv_sec - t0.tv_sec < 3);
+		STORE(self->sh->hog_done, 1);
 		_exit(0);
 	}
-	while (!self->sh->hog_spinning)
+	while (!LOAD(self->sh->hog_spinning))
 		usleep(1000);
 	ASSERT_EQ(1, write(go[1], "g", 1));
 
 	/* Wait until the tracer sleeps in the waking wait (state D). */
 	for (int i = 0; i < 2000 && proc_state(self->tracer) != 'D'; i++) {
-		ASSERT_EQ(0, self->sh->tracer_returned)
+		ASSERT_EQ(0, LOAD(self->sh->tracer_returned))
 			TH_LOG("request returned %d (%s) without waiting",
-			       self->sh->tracer_ret, strerror(self->sh->tracer_errno));
+			       LOAD(self->sh->tracer_ret), strerror(LOAD(self->sh->tracer_errno)));
 		usleep(500);
 	}
 	ASSERT_EQ('D', proc_state(self->tracer));
-	ASSERT_EQ(0, self->sh->hog_done);
+	ASSERT_EQ(0, LOAD(self->sh->hog_done));
 	close(ready[0]);
 	close(ready[1]);
 	close(go[0]);
@@ -183,7 +194,7 @@ FIXTURE_SETUP(kill)
 FIXTURE_TEARDOWN(kill)
 {
 	if (self->sh)
-		self->sh->hog_stop = 1;
+		STORE(self->sh->hog_stop, 1);
 	if (self->hog > 0)
 		waitpid(self->hog, NULL, 0);
 	if (self->tracer > 0) {
@@ -210,23 +221,23 @@ TEST_F(kill, kill_tracer)
 	ASSERT_EQ(0, kill(self->tracer, SIGKILL));
 	ASSERT_EQ(self->tracer, waitpid(self->tracer, &status, 0));
 	/* Reaped while the tracee still could not run: the wait was killable. */
-	EXPECT_EQ(0, self->sh->hog_done);
+	EXPECT_EQ(0, LOAD(self->sh->hog_done));
 	self->tracer = 0;
 	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
-	EXPECT_EQ(0, self->sh->tracer_returned);
+	EXPECT_EQ(0, LOAD(self->sh->tracer_returned));
 	EXPECT_EQ(1, ptw_count_trace(self->tracee, "", "reason=ESRCH_WAKING_KILLED"));
 }
 
 TEST_F(kill, kill_tracee)
 {
 	ASSERT_EQ(0, kill(self->tracee, SIGKILL));
-	while (!self->sh->tracer_returned && !self->sh->hog_done)
+	while (!LOAD(self->sh->tracer_returned) && !LOAD(self->sh->hog_done))
 		usleep(500);
 	/* The request ended while the tracee still could not run. */
-	EXPECT_EQ(0, self->sh->hog_done);
-	ASSERT_EQ(1, self->sh->tracer_returned);
-	EXPECT_EQ(-1, self->sh->tracer_ret);
-	EXPECT_EQ(ESRCH, self->sh->tracer_errno);
+	EXPECT_EQ(0, LOAD(self->sh->hog_done));
+	ASSERT_EQ(1, LOAD(self->sh->tracer_returned));
+	EXPECT_EQ(-1, LOAD(self->sh->tracer_ret));
+	EXPECT_EQ(ESRCH, LOAD(self->sh->tracer_errno));
 	EXPECT_EQ(1, ptw_count_trace(self->tracee, "", "clear site=fatal_signal"));
 	EXPECT_EQ(1, ptw_count_trace(self->tracee, "", "reason=ESRCH_WAKING_FAILED"));
 	EXPECT_EQ(0, ptw_count_trace(self->tracee, "", "reason=ESRCH_WAKING_TIMEOUT"));
