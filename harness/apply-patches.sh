@@ -47,6 +47,12 @@ i=0
 for p in "${patches[@]}"; do
 	i=$((i + 1))
 	[ $i -le $skip ] && continue
+	# Files the patch creates may exist untracked (the harness copies
+	# selftests/ptrace_waking into the tree): make room for them.
+	awk '/^--- \/dev\/null$/ { n = 1; next } n && /^\+\+\+ b\// { print substr($2, 3) } { n = 0 }' \
+		"$pdir/$p" | while read -r f; do
+		git ls-files --error-unmatch "$f" >/dev/null 2>&1 || rm -f "$f"
+	done
 	if ! git am -q --keep-cr "$pdir/$p" > "$tree/.git/ptw-am.log" 2>&1; then
 		cat "$tree/.git/ptw-am.log" >&2
 		git am --abort >/dev/null 2>&1 || true

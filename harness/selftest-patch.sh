@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# selftest-patch.sh gen|check TREE PATCHDIR
+#
+# selftests/ptrace_waking/ is the one source of the kselftests.  The series
+# carries them into tools/testing/selftests/ptrace_waking/ with a patch
+# generated from that directory:
+#   gen    regenerate the patch (after changing selftests/ptrace_waking/)
+#   check  fail if the patch's files differ from selftests/ptrace_waking/
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+cmd=$1 tree=$2 pdir=$(realpath "$3")
+top=$(cd "$(dirname "$0")/.." && pwd)
+name=0008-selftests-ptrace_waking-add-PT_WAKING-and-ptrace_wak.patch
+src=selftests/ptrace_waking
+dst=tools/testing/selftests/ptrace_waking
+mapfile -t files < <(cd "$top" && git ls-files "$src" | sed "s|^$src/||")
+
+if [ "$cmd" = check ]; then
+	[ -f "$pdir/$name" ] || die "patches/$name missing: make selftest-patch"
+	# Every file's content in the patch, rebuilt from its "+" lines.
+	tmp=$(mktemp -d)
+	trap 'rm -rf "$tmp"' EXIT
+	awk -v dst="$dst/" -v out="$tmp/" '
+		/^diff --git / { f = ""; if (index($3, "a/" dst) == 1) f = substr($3, length(dst) + 3); next }
+		/^\+\+\+ / || /^--- / { next }
+		/^@@/ { body = 1; next }
+		f != "" && /^\+/ { print substr($0, 2) > (out f); next }
+		f != "" && /^ / { print substr($0, 2) > (out f) }' "$pdir/$name"
+	bad=0
+	for f in "${files[@]}"; do
+		cmp -s "$top/$src/$f" "$tmp/$f" || { echo "    out of sync: $src/$f" >&2; bad=1; }
+	done
+	[ "$(ls "$tmp" | wc -l)" -eq ${#files[@]} ] || { echo "    the patch has other files than $src/" >&2; bad=1; }
+	[ $bad -eq 0 ] || die "patches/$name does not match $src/: run make selftest-patch"
+	exit 0
+fi
+
+[ "$cmd" = gen ] || die "usage: selftest-patch.sh gen|check TREE PATCHDIR"
+stage "generating patches/$name from $src/"
+wt=$(mktemp -d)
+trap 'git -C "$tree" worktree remove --force "$wt" >/dev/null 2>&1 || true; rm -rf "$wt"' EXIT
+git -C "$tree" worktree add -q --detach "$wt" pristine
+export GIT_AUTHOR_NAME="ptrace-waking developers" GIT_AUTHOR_EMAIL="ptrace-waking@example.org"
+export GIT_COMMITTER_NAME="$GIT_AUTHOR_NAME" GIT_COMMITTER_EMAIL="$GIT_AUTHOR_EMAIL"
+export GIT_AUTHOR_DATE="2026-11-26T12:00:00Z" GIT_COMMITTER_DATE="2026-11-26T12:00:00Z"
+for p in $(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$pdir/series"); do
+	[ "$p" = "$name" ] && continue
+	git -C "$wt" am -q --keep-cr "$pdir/$p"
+done
+mkdir -p "$wt/$dst"
+for f in "${files[@]}"; do cp "$top/$src/$f" "$wt/$dst/$f"; done
+sed -i 's|^TARGETS += ptrace$|TARGETS += ptrace\nTARGETS += ptrace_waking|' "$wt/tools/testing/selftests/Makefile"
+sed -i 's|^F:\tkernel/ptrace.c$|F:\tkernel/ptrace.c\nF:\ttools/testing/selftests/ptrace_waking/|' "$wt/MAINTAINERS"
+git -C "$wt" add -f MAINTAINERS tools/testing/selftests/Makefile "$dst"
+git -C "$wt" commit -q -F "$top/harness/selftest-patch.msg"
+git -C "$wt" format-patch -q -1 --zero-commit --start-number 8 -o "$pdir" HEAD
+info "wrote patches/$name"
