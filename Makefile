@@ -2,9 +2,12 @@
 #
 # ptrace-waking: the front door.  See README.md.
 #
-#   make check           build everything, boot the guest, run every test
-#   make demo            build, boot, show the module's debugfs state
+#   make check           lint, build everything, run every test in two boots
+#   make demo            build, boot, run the race scenarios with the waking
+#                        path off and on (ITERS=), print the table and the
+#                        module's counters
 #   make KDIR=<tree>     build only ptrace_waking.ko against your kernel tree
+#   make selftest-patch  regenerate the series' kselftests patch
 #
 # Caches (kernel source, kernel build, bindgen) live in $(PTW_CACHE);
 # VM images, console logs and TAP output in ./build/.
@@ -43,7 +46,7 @@ INITRAMFS := $(BUILD)/initramfs.cpio
 all: module
 
 help:
-	@sed -n '3,12p' Makefile
+	@sed -n '3,14p' Makefile
 
 bootstrap:
 	@$(H)/bootstrap.sh
