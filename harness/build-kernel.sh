@@ -56,7 +56,7 @@ if [ ! -f "$out/.config" ] || [ "$(cat "$out/.ptw-config-hash" 2>/dev/null)" != 
 	echo "$cfghash" > "$out/.ptw-config-hash"
 fi
 
-stage "building the kernel in $out (cold: about 7 minutes on 2 cores)"
+stage "building the kernel in $out (cold: about 11 minutes on 2 cores)"
 if ! kmake -j"$(nproc)" all > "$out/build.log" 2>&1; then
 	grep -E -m 20 'error|Error' "$out/build.log" >&2 || tail -30 "$out/build.log" >&2
 	die "kernel build failed (log: $out/build.log)"
