@@ -29,20 +29,34 @@ have=$(cat "$stamp" 2>/dev/null || echo none)
 
 cd "$tree"
 git am --abort >/dev/null 2>&1 || true
-# Only patches appended to an applied series: apply just those, so that
-# files the earlier patches touched keep their mtimes and the rebuild
-# stays small.  Anything else: back to pristine and apply everything.
+# Keep the longest prefix of the applied series that the wanted series
+# starts with: reset to the commit of its last patch (git rewrites only
+# the files that differ, so everything else keeps its mtime and the
+# rebuild stays small) and apply the rest.  Appending a patch, editing
+# or dropping the last one are cheap this way.  No usable prefix: back
+# to pristine and apply everything.
 skip=0
-if [ "$have" != none ] && [ -n "$have" ] && [ "${want#"$have"}" != "$want" ] &&
+if [ "$have" != none ] && [ -f "$stamp.commits" ] &&
    [ "$(git rev-parse HEAD)" = "$(cat "$stamp.head" 2>/dev/null)" ]; then
-	skip=$(echo "$have" | wc -l)
-	stage "applying $(( ${#patches[@]} - skip )) new patches of patches/series on top of the applied ones"
+	mapfile -t hl < <(echo "$have")
+	mapfile -t wl < <(echo "$want")
+	mapfile -t commits < "$stamp.commits"
+	while [ $skip -lt ${#hl[@]} ] && [ $skip -lt ${#wl[@]} ] &&
+	      [ "${hl[$skip]}" = "${wl[$skip]}" ] && [ -n "${commits[$skip]:-}" ]; do
+		skip=$((skip + 1))
+	done
+fi
+if [ $skip -gt 0 ]; then
+	stage "keeping $skip applied patches, applying $(( ${#patches[@]} - skip )) of patches/series on top"
+	git reset -q --hard "${commits[$((skip - 1))]}"
+	head -n $skip "$stamp.commits" > "$stamp.commits.new"
 else
 	stage "applying patches/series (${#patches[@]} patches) to a fresh copy of the pristine tree"
 	git checkout -q -f -B ptw-series pristine
 	git reset -q --hard pristine
+	: > "$stamp.commits.new"
 fi
-rm -f "$stamp" "$stamp.head"
+rm -f "$stamp" "$stamp.head" "$stamp.commits"
 i=0
 for p in "${patches[@]}"; do
 	i=$((i + 1))
@@ -60,6 +74,8 @@ for p in "${patches[@]}"; do
 		die "patch does not apply: patches/$p (tree reset to pristine)"
 	fi
 	info "applied $p"
+	git rev-parse HEAD >> "$stamp.commits.new"
 done
+mv "$stamp.commits.new" "$stamp.commits"
 echo "$want" > "$stamp"
 git rev-parse HEAD > "$stamp.head"

@@ -56,10 +56,17 @@ if [ ! -f "$out/.config" ] || [ "$(cat "$out/.ptw-config-hash" 2>/dev/null)" != 
 	echo "$cfghash" > "$out/.ptw-config-hash"
 fi
 
-stage "building the kernel in $out (cold: about 11 minutes on 2 cores)"
+stage "building the kernel in $out (cold: about 11 minutes on 2 cores, the debug kernel longer)"
+# How long, and what kind of build it was, for make bench's pipeline table.
+kind=cold
+[ -f "$out/vmlinux" ] && kind=incremental
+before=$(stat -c %Y "$out/vmlinux" 2>/dev/null || echo 0)
+t0=$(date +%s)
 if ! kmake -j"$(nproc)" all > "$out/build.log" 2>&1; then
 	grep -E -m 20 'error|Error' "$out/build.log" >&2 || tail -30 "$out/build.log" >&2
 	die "kernel build failed (log: $out/build.log)"
 fi
 # Exported UAPI headers for the kselftests (KHDR_INCLUDES).
 kmake -s headers_install > /dev/null
+[ "$(stat -c %Y "$out/vmlinux")" = "$before" ] && kind=up-to-date
+echo "$(date +%s) $(( $(date +%s) - t0 )) $kind" > "$out/.ptw-last-build"

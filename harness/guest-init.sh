@@ -6,7 +6,9 @@
 # guest through QEMU's isa-debug-exit port (0xf4): 0 -> all passed, 1 -> a
 # failure; QEMU then exits with (value << 1) | 1, i.e. 1 or 3.
 #
-# Kernel command line: ptw.mode=check|demo|probe
+# Kernel command line: ptw.mode=check|demo|stress|probe, ptw.iters=N (demo),
+# ptw.stress=SECONDS and ptw.stress_min=ITERATIONS (check: a stress pass
+# after the tests; stress: only that), ptw.bench=ROUNDS (bench).
 
 /bin/busybox mkdir -p /bin /sbin /usr/bin /usr/sbin
 /bin/busybox --install -s
@@ -26,14 +28,32 @@ verdict() {
 
 mode=check
 iters=2000
+stress=0
+stress_min=100000
+bench=7
 for arg in $(cat /proc/cmdline); do
 	case "$arg" in
 	ptw.mode=*) mode=${arg#ptw.mode=} ;;
 	ptw.iters=*) iters=${arg#ptw.iters=} ;;
+	ptw.stress=*) stress=${arg#ptw.stress=} ;;
+	ptw.stress_min=*) stress_min=${arg#ptw.stress_min=} ;;
+	ptw.bench=*) bench=${arg#ptw.bench=} ;;
+	ptw.verbose) export PTW_STRESS_VERBOSE=1 PTW_STRESS_DUMP_MS=40000 ;;
 	esac
 done
 
 [ "$mode" = probe ] && verdict 0
+booted=$(cut -d' ' -f1 /proc/uptime)
+
+# kmemleak (debug kernel): forget what boot left behind, so that a report
+# at the end belongs to the tests.  A scan must see the suspects first.
+KML=/sys/kernel/debug/kmemleak
+boot_leaks=
+if [ -w $KML ]; then
+	echo scan > $KML
+	boot_leaks=$(grep -c '^unreferenced object' $KML)
+	echo clear > $KML
+fi
 
 exec 3>/dev/ttyS1
 export PTRACE_WAKING_KO=/ptw/tests/ptrace_waking.ko
@@ -61,10 +81,29 @@ if [ "$mode" = demo ]; then
 	verdict 0
 fi
 
-# mode=check: every kselftest binary, kselftest runner style.
+if [ "$mode" = bench ]; then
+	{
+		echo "# guest: $(uname -r), userspace up ${booted}s after boot, CPUs online: $(cat /sys/devices/system/cpu/online)"
+		/ptw/bench.sh "$bench" "$iters"
+		echo "bench_exit=$?"
+	} >&3 2>&3
+	verdict 0
+fi
+
+# mode=check: every kselftest binary, kselftest runner style, then the
+# stress pass if asked for, then what the debug kernel's checkers saw.
+# mode=stress: only the stress pass and the checkers.
 tests=$(sed -n 's/^ptrace_waking://p' /ptw/kselftest-list.txt)
+if [ "$mode" = stress ]; then
+	tests=
+	[ "$stress" -gt 0 ] || stress=600
+fi
 n=$(( $(echo "$tests" | wc -w) + 2 ))
+[ "$stress" -gt 0 ] && n=$((n + 1))
+[ -n "$boot_leaks" ] && n=$((n + 1))
+[ -r /proc/lockdep_stats ] && n=$((n + 1))
 echo "TAP version 13" >&3
+echo "# guest: $(uname -r), userspace up ${booted}s after boot" >&3
 echo "1..$n" >&3
 fail=0
 
@@ -90,6 +129,7 @@ else
 fi
 
 i=2
+echo "# guest: first test at $(cut -d' ' -f1 /proc/uptime)s after boot" >&3
 for t in $tests; do
 	i=$((i + 1))
 	echo "# selftests: ptrace_waking: $t" >&3
@@ -102,5 +142,54 @@ for t in $tests; do
 	*) echo "not ok $i selftests: ptrace_waking: $t # exit=$rc" >&3; fail=1 ;;
 	esac
 done
+
+if [ "$stress" -gt 0 ]; then
+	i=$((i + 1))
+	echo "# stress: ${stress}s, at least $stress_min race iterations" >&3
+	# Straight to the TAP stream (its lines are "# ..." comments), so
+	# that the progress shows as it happens; the totals come back in a file.
+	/ptw/stress.sh "$stress" "$stress_min" /tmp/stress.totals >&3 2>&3
+	rc=$?
+	totals=$(cat /tmp/stress.totals 2>/dev/null)
+	if [ "$rc" = 0 ]; then
+		echo "ok $i stress: $totals" >&3
+	else
+		echo "not ok $i stress: $totals # exit=$rc" >&3
+		fail=1
+	fi
+fi
+
+# kmemleak: with the module unloaded, nothing the tests did may be left
+# unreferenced.  Objects younger than 5 s are not reported: wait, and
+# scan twice as Documentation/dev-tools/kmemleak.rst advises.
+if [ -n "$boot_leaks" ]; then
+	i=$((i + 1))
+	grep -q '^ptrace_waking ' /proc/modules && rmmod ptrace_waking
+	sleep 6
+	echo scan > $KML
+	echo scan > $KML
+	leaks=$(grep -c '^unreferenced object' $KML)
+	if [ "$leaks" = 0 ]; then
+		echo "ok $i kmemleak: no leak after the module is unloaded ($boot_leaks boot-time suspects cleared before the tests)" >&3
+	else
+		sed -n '1,120s/^/# /p' $KML >&3
+		echo "not ok $i kmemleak: $leaks unreferenced objects (above)" >&3
+		fail=1
+	fi
+fi
+
+# lockdep: still armed at the end (it turns itself off after its first
+# report), so it watched every lock taken during the run.
+if [ -r /proc/lockdep_stats ]; then
+	i=$((i + 1))
+	dl=$(awk '$1 == "debug_locks:" { print $2 }' /proc/lockdep_stats)
+	classes=$(awk '/lock-classes:/ { print $2 }' /proc/lockdep_stats)
+	if [ "$dl" = 1 ]; then
+		echo "ok $i lockdep: still on at the end (debug_locks = 1, $classes lock classes seen)" >&3
+	else
+		echo "not ok $i lockdep: turned off during the run (debug_locks = $dl): see the report in the console" >&3
+		fail=1
+	fi
+fi
 echo "# guest runner done" >&3
 verdict $fail

@@ -26,6 +26,8 @@ find "$testdir" -maxdepth 1 -type f -perm -u+x -exec install -m 0755 {} "$root/p
 # Which binaries are tests (kselftest's own list); the rest are helpers.
 install -m 0644 "$testdir/kselftest-list.txt" "$root/ptw/"
 install -m 0755 "$here/guest-races.sh" "$root/ptw/races.sh"
+install -m 0755 "$here/guest-stress.sh" "$root/ptw/stress.sh"
+install -m 0755 "$here/guest-bench.sh" "$root/ptw/bench.sh"
 (cd "$root" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc -R 0:0 --quiet) > "$out.tmp"
 mv "$out.tmp" "$out"
 info "initramfs: $out ($(du -h "$out" | cut -f1))"

@@ -52,6 +52,7 @@ if [ -z "$accel" ]; then
 	fi
 fi
 
+echo "accel=${accel%%,*} vcpus=$SMP mem_mib=$MEM" > "$logdir/vm-$label.txt"
 console=$logdir/console-$label.log
 tap=$logdir/tap-$label.log
 : > "$tap"
@@ -66,6 +67,9 @@ wait "$qpid" || rc=$?
 info "guest ran $(( $(date +%s) - t0 ))s, QEMU exit status $rc"
 
 tr -d '\r' < "$tap" > "$tap.clean" && mv "$tap.clean" "$tap"
+# Guest wall time and boot-to-first-test, for make bench's pipeline table.
+echo "$(( $(date +%s) - t0 )) $(sed -n 's/^# guest: first test at \([0-9.]*\)s.*/\1/p' "$tap" | head -1)" \
+	> "$logdir/time-$label.txt"
 
 verdict_msg=
 case $rc in
@@ -77,10 +81,13 @@ case $rc in
 esac
 
 # Kernel splats anywhere in the console fail the run, whatever the tests said.
-SPLAT='WARNING: CPU|BUG: |Oops|Kernel panic|general protection fault|UBSAN:|KASAN:|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|INFO: task .* blocked|rcu: INFO|unreferenced object|Call Trace:'
+# The headers of lockdep, KASAN, SLUB debug, debugobjects, hung-task and
+# RCU reports all start with one of these; "Call Trace:" catches any
+# other stack dump.
+SPLAT='WARNING: |BUG: |BUG [a-z]|Oops|Kernel panic|general protection fault|UBSAN:|KASAN:|ODEBUG:|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|INFO: |rcu: INFO|unreferenced object|Call Trace:'
 splats=$(grep -a -c -E "$SPLAT" "$console" || true)
 
-if [ "$mode" = demo ]; then
+if [ "$mode" = demo ] || [ "$mode" = bench ]; then
 	[ -z "$verdict_msg" ] || die "$verdict_msg"
 	[ "$splats" -eq 0 ] || { grep -a -E -A20 "$SPLAT" "$console" | head -60 >&2; die "kernel splat in the console"; }
 	exit 0
@@ -116,7 +123,7 @@ read -r pass fail skip < <(awk '
 
 if [ "$splats" -ne 0 ]; then
 	echo "--- kernel splat in $console:" >&2
-	grep -a -E -B2 -A25 "$SPLAT" "$console" | head -80 >&2
+	grep -a -E -B2 -A60 "$SPLAT" "$console" | head -150 >&2
 	fail=$((fail + 1))
 fi
 if [ -n "$verdict_msg" ]; then

@@ -32,51 +32,11 @@
 #include <unistd.h>
 
 #include "../kselftest_harness.h"
+#include "ptw_util.h"
 
 #define DEBUGFS		"/sys/kernel/debug"
 #define PTW_DIR		DEBUGFS "/ptrace_waking"
 #define DEBUGFS_MAGIC	0x64626720
-
-/* The directory this test binary lives in ("." if unknown). */
-static const char *self_dir(void)
-{
-	static char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-
-	if (n < 0)
-		return ".";
-	self[n] = '\0';
-	return dirname(self);
-}
-
-static const char *module_path(void)
-{
-	static char path[PATH_MAX];
-	const char *env = getenv("PTRACE_WAKING_KO");
-
-	if (env)
-		return env;
-	snprintf(path, sizeof(path), "%s/ptrace_waking.ko", self_dir());
-	return path;
-}
-
-static int load_module(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	int ret;
-
-	if (fd < 0)
-		return -errno;
-	ret = syscall(__NR_finit_module, fd, "", 0);
-	ret = ret ? -errno : 0;
-	close(fd);
-	return ret;
-}
-
-static int unload_module(void)
-{
-	return syscall(__NR_delete_module, "ptrace_waking", O_NONBLOCK) ? -errno : 0;
-}
 
 /* Read a whole small file into buf; returns length or -errno. */
 static ssize_t read_file(const char *path, char *buf, size_t size)
@@ -354,7 +314,7 @@ static pid_t race_traffic(void)
 	char path[PATH_MAX];
 	pid_t pid;
 
-	snprintf(path, sizeof(path), "%s/race_listen", self_dir());
+	snprintf(path, sizeof(path), "%s/race_listen", ptw_self_dir());
 	if (access(path, X_OK))
 		return -1;
 	pid = fork_child();
@@ -380,7 +340,7 @@ FIXTURE(module) {
 FIXTURE_SETUP(module)
 {
 	struct statfs sfs;
-	const char *ko = module_path();
+	const char *ko = ptw_module_path();
 	int ret;
 
 	self->loaded = false;
@@ -389,11 +349,11 @@ FIXTURE_SETUP(module)
 	if (statfs(DEBUGFS, &sfs) || sfs.f_type != DEBUGFS_MAGIC)
 		SKIP(return, "debugfs is not mounted at " DEBUGFS);
 	if (access(ko, R_OK))
-		SKIP(return, "module %s not found (set PTRACE_WAKING_KO)", ko);
+		SKIP(return, "module %.200s not found (set PTRACE_WAKING_KO)", ko);
 
 	/* A module left over from an earlier run must not fail the test. */
-	unload_module();
-	ret = load_module(ko);
+	ptw_unload_module();
+	ret = ptw_load_module(ko);
 	ASSERT_EQ(0, ret) TH_LOG("loading %s: %s", ko, strerror(-ret));
 	self->loaded = true;
 }
@@ -401,7 +361,7 @@ FIXTURE_SETUP(module)
 FIXTURE_TEARDOWN(module)
 {
 	if (self->loaded)
-		unload_module();
+		ptw_unload_module();
 }
 
 TEST_F(module, version_file)
@@ -454,12 +414,12 @@ TEST_F(module, unload_removes_directory)
 	struct stat st;
 
 	ASSERT_EQ(0, stat(PTW_DIR, &st));
-	ASSERT_EQ(0, unload_module());
+	ASSERT_EQ(0, ptw_unload_module());
 	self->loaded = false;
 	EXPECT_EQ(-1, stat(PTW_DIR, &st));
 	EXPECT_EQ(ENOENT, errno);
 	/* ... and it comes back on the next load. */
-	ASSERT_EQ(0, load_module(module_path()));
+	ASSERT_EQ(0, ptw_load_module(ptw_module_path()));
 	self->loaded = true;
 	EXPECT_EQ(0, stat(PTW_DIR "/version", &st));
 }
@@ -888,7 +848,7 @@ TEST_F_TIMEOUT(module, stats_consistent_under_traffic_and_reset, 60)
  */
 TEST_F_TIMEOUT(module, unload_under_traffic, 300)
 {
-	const char *ko = module_path();
+	const char *ko = ptw_module_path();
 	unsigned long long calls;
 	pid_t load[3];
 	int ret;
@@ -902,10 +862,10 @@ TEST_F_TIMEOUT(module, unload_under_traffic, 300)
 
 	for (int i = 0; i < 100; i++) {
 		usleep(10000);
-		ret = unload_module();
+		ret = ptw_unload_module();
 		ASSERT_EQ(0, ret) TH_LOG("unload %d: %s", i, strerror(-ret));
 		self->loaded = false;
-		ret = load_module(ko);
+		ret = ptw_load_module(ko);
 		ASSERT_EQ(0, ret) TH_LOG("load %d: %s", i, strerror(-ret));
 		self->loaded = true;
 	}

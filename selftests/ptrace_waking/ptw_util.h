@@ -8,14 +8,60 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <unistd.h>
 
 #define PTW_TRACING	"/sys/kernel/tracing"
 #define PTW_SYSCTL	"/proc/sys/kernel/ptrace_waking"
+
+/* The directory this test binary lives in ("." if unknown). */
+static inline const char *ptw_self_dir(void)
+{
+	static char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n < 0)
+		return ".";
+	self[n] = '\0';
+	return dirname(self);
+}
+
+/* ptrace_waking.ko: $PTRACE_WAKING_KO, else next to this binary. */
+static inline const char *ptw_module_path(void)
+{
+	static char path[PATH_MAX];
+	const char *env = getenv("PTRACE_WAKING_KO");
+
+	if (env)
+		return env;
+	snprintf(path, sizeof(path), "%s/ptrace_waking.ko", ptw_self_dir());
+	return path;
+}
+
+/* finit_module(2) of @path; 0 or -errno. */
+static inline int ptw_load_module(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = syscall(__NR_finit_module, fd, "", 0);
+	ret = ret ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+static inline int ptw_unload_module(void)
+{
+	return syscall(__NR_delete_module, "ptrace_waking", O_NONBLOCK) ? -errno : 0;
+}
 
 /* Write @s to @path in one write(); 0 or -errno. */
 static inline int ptw_write_str(const char *path, const char *s)

@@ -82,8 +82,18 @@ int main(int argc, char **argv)
 
 	while (n_iter < iters && !timed_out()) {
 		kill(pid, SIGSTOP);
-		for (i = 0; i < 100000 && proc_state(pid) != 'T' && !timed_out(); i++)
+		/*
+		 * A SIGCONT of the antagonist that comes late (it was poked
+		 * in the previous iteration) flushes this SIGSTOP: send it
+		 * again every 100 polls rather than waiting for a stop that
+		 * will not come.  A poll costs a few microseconds on a
+		 * normal kernel and milliseconds on a debug kernel.
+		 */
+		for (i = 1; proc_state(pid) != 'T' && !timed_out(); i++) {
+			if (i % 100 == 0)
+				kill(pid, SIGSTOP);
 			usleep(10);
+		}
 		drain(pid);
 		if (proc_state(pid) != 'T') {
 			not_stopped++;
