@@ -16,7 +16,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 name=0008-selftests-ptrace_waking-add-PT_WAKING-and-ptrace_wak.patch
 src=selftests/ptrace_waking
 dst=tools/testing/selftests/ptrace_waking
-mapfile -t files < <(cd "$top" && git ls-files "$src" | sed "s|^$src/||")
+mapfile -t files < <(cd "$top" && git ls-files --cached --others --exclude-standard "$src" | sed "s|^$src/||")
 
 if [ "$cmd" = check ]; then
 	[ -f "$pdir/$name" ] || die "patches/$name missing: make selftest-patch"
