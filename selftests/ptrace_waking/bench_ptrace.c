@@ -39,6 +39,7 @@ static int cmp_ull(const void *a, const void *b)
 
 static pid_t start_tracee(void)
 {
+	long opts = PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD;
 	pid_t pid = fork();
 
 	if (pid == 0) {
@@ -49,7 +50,7 @@ static pid_t start_tracee(void)
 	if (pid < 0)
 		return -1;
 	track(pid);
-	if (ptrace(PTRACE_SEIZE, pid, 0, (void *)(long)(PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD)) ||
+	if (ptrace(PTRACE_SEIZE, pid, 0, (void *)opts) ||
 	    ptrace(PTRACE_INTERRUPT, pid, 0, 0))
 		return -1;
 	return pid;
@@ -76,7 +77,7 @@ static int roundtrip(long n)
 	}
 	t1 = now_ns();
 	cleanup();
-	printf("roundtrip n=%ld ns=%llu per_sec=%.0f\n", n, t1 - t0,
+	printf("%s n=%ld ns=%llu per_sec=%.0f\n", __func__, n, t1 - t0,
 	       (double)n * 1e9 / (double)(t1 - t0));
 	return 0;
 }
@@ -124,12 +125,14 @@ static int waking(long n)
 	}
 	cleanup();
 	if (i < n) {
-		fprintf(stderr, "waking: stopped after %ld iterations: %s\n", i, strerror(errno));
+		fprintf(stderr, "%s: stopped after %ld iterations: %s\n", __func__, i,
+			strerror(errno));
 		return 1;
 	}
 	qsort(lat, n, sizeof(*lat), cmp_ull);
-	printf("waking n=%ld eager_esrch=%ld p50_ns=%llu p90_ns=%llu p99_ns=%llu max_ns=%llu\n",
-	       n, eager_esrch, lat[n / 2], lat[n * 9 / 10], lat[n * 99 / 100], lat[n - 1]);
+	printf("%s n=%ld eager_esrch=%ld p50_ns=%llu p90_ns=%llu p99_ns=%llu max_ns=%llu\n",
+	       __func__, n, eager_esrch, lat[n / 2], lat[n * 9 / 10], lat[n * 99 / 100],
+	       lat[n - 1]);
 	free(lat);
 	return 0;
 }
