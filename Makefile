@@ -166,7 +166,7 @@ demo: initramfs
 # Benchmark (not a test): BENCH_ROUNDS interleaved rounds of BENCH_N
 # PTRACE_SYSCALL round trips per mode, in one boot; the table goes to
 # the terminal and into README.md between the bench markers.
-BENCH_ROUNDS ?= 9
+BENCH_ROUNDS ?= 15
 BENCH_N ?= 20000
 
 bench: initramfs

@@ -81,12 +81,12 @@ def main():
                                 capture_output=True, text=True).stdout.strip()
     except OSError:
         commit = "?"
-    series = [p for p in open("patches/series").read().split()
-              if p and not p.startswith("#")]
+    series = [ln.split("#")[0].strip() for ln in open("patches/series")]
+    series = [p for p in series if p]
     kernel = guest.split(",")[0] if guest else "?"
 
     out = []
-    out.append(f"Measured by `make bench` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: "
+    out.append(f"Measured by `make bench` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(os.path.getmtime(tap)))}: "
                f"host {os.cpu_count()} cores ({cpu}), guest {vm.get('vcpus')} vCPUs under QEMU {accel}, "
                f"kernel {kernel} built by the harness with all {len(series)} patches of the series "
                f"(project commit {commit}).  {len(rounds)} rounds, each running every mode once "
@@ -130,7 +130,8 @@ def main():
     out.append(f"| waking path on: the request waits in the kernel | {us(wm['p50_ns'])} | "
                f"{us(wm['p90_ns'])} | {us(wm['p99_ns'])} | {us(wm['max_ns'])} | {wm['eager_esrch']} |")
     if summary:
-        out.append(f"| the wait alone, module's `wait_summary` ({summary.get('count', '?')} waits) | "
+        out.append(f"| the wait alone, module's `wait_summary` ({summary.get('count', '?')} waits; "
+                   "histogram bucket upper bounds, at most 2x the true value) | "
                    f"{us(summary.get('p50_ns', 0))} | {us(summary.get('p90_ns', 0))} | "
                    f"{us(summary.get('p99_ns', 0))} | {us(summary.get('max_ns', 0))} | - |")
     out.append("")
