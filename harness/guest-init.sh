@@ -38,6 +38,7 @@ for arg in $(cat /proc/cmdline); do
 	ptw.stress=*) stress=${arg#ptw.stress=} ;;
 	ptw.stress_min=*) stress_min=${arg#ptw.stress_min=} ;;
 	ptw.bench=*) bench=${arg#ptw.bench=} ;;
+	ptw.churn=*) export PTW_STRESS_CHURN=${arg#ptw.churn=} ;;
 	ptw.verbose) export PTW_STRESS_VERBOSE=1 PTW_STRESS_DUMP_MS=40000 ;;
 	esac
 done

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# stress.sh BZIMAGE INITRAMFS LOGDIR DURATION
+# stress.sh BZIMAGE INITRAMFS LOGDIR DURATION [CHURN]
 #
 # make stress: boot BZIMAGE and run only the stress pass of
 # harness/guest-stress.sh for DURATION (seconds, or with an m or h
@@ -11,7 +11,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-kernel=$1 initrd=$2 logdir=$3 duration=$4
+kernel=$1 initrd=$2 logdir=$3 duration=$4 churn=${5:-1}
 case "$duration" in
 *h) secs=$(( ${duration%h} * 3600 )) ;;
 *m) secs=$(( ${duration%m} * 60 )) ;;
@@ -22,4 +22,4 @@ esac
 	die "DURATION=$duration: give seconds, or minutes/hours as 30m, 2h"
 stage "stress: $secs s of races, SIGKILL storms and module reloads"
 PTW_VM_TIMEOUT=$((secs + 1800)) exec "$(dirname "$0")/run-vm.sh" stress "$kernel" "$initrd" "$logdir" stress \
-	"ptw.stress=$secs ptw.stress_min=0"
+	"ptw.stress=$secs ptw.stress_min=0 ptw.churn=$churn"
