@@ -62,7 +62,7 @@ INITRAMFS_DEBUG := $(BUILD)/initramfs-debug.cpio
 all: module
 
 help:
-	@sed -n '3,20p' Makefile
+	@sed -n '3,18p' Makefile
 
 bootstrap:
 	@$(H)/bootstrap.sh
