@@ -10,12 +10,12 @@ set -euo pipefail
 # Debian packages.  rustc-web/rust-web-src: the rustup toolchain has no
 # rust-src and cannot build kernel Rust; these four come from one source
 # package, so the versions always pair.  clang/lld/llvm 19: LLVM=-19 build.
-# busybox-static + cpio: the guest initramfs.  qemu-system-x86: the guest.
+# busybox-static + cpio: the guest initramfs.  QEMU: see below.
 # libc6-dev: static kselftests.  python3-ply/-git: checkpatch's spdxcheck.
 # The rest: kernel build prerequisites.
 PKGS="rustc-web rust-web-src rustfmt-web rust-web-clippy
       clang-19 lld-19 llvm-19 libclang-19-dev
-      qemu-system-x86 busybox-static cpio kmod
+      busybox-static cpio kmod
       flex bison bc libelf-dev libssl-dev libc6-dev
       make gcc perl python3 git xz-utils rsync
       python3-ply python3-git"
@@ -26,20 +26,66 @@ for p in $PKGS; do
 	[ "$st" = "install ok installed" ] || missing+=("$p")
 done
 
+# QEMU runs the guest.  Multi-threaded TCG needs QEMU 8.1 or newer (see
+# qemu_mttcg_safe in lib.sh); Debian 12 ships 7.2 and its backports 10.
+# So when QEMU is missing and the release's own is older than 8.1, it
+# comes from <codename>-backports.  That takes a private apt configuration:
+# a copy of the machine's sources plus the backports line, lists in the
+# cache; the machine's own sources are never edited.  A QEMU that is
+# already installed is left alone, however old: run-vm.sh then runs the
+# vCPUs on one host thread.
+command -v qemu-system-x86_64 >/dev/null || missing+=(qemu-system-x86)
+
+apt_log=$PTW_CACHE/apt-install.log
+apt_fail() {
+	tail -20 "$apt_log" >&2
+	die "$1 failed (log: $apt_log); fix apt, then rerun.
+       what was run:  $2"
+}
+
+# qemu_from_backports: install qemu-system-x86 from the release's backports.
+qemu_from_backports() {
+	local codename d=$PTW_CACHE/apt-bpo
+	codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+	[ -n "$codename" ] || die "this Debian has QEMU < 8.1 and no codename for its backports.
+       install qemu-system-x86 (any version runs the guest, >= 8.1 in parallel), then rerun."
+	mkdir -p "$d"/{lists/partial,cache/archives/partial,sources.list.d}
+	rm -f "$d"/sources.list.d/*
+	cp /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources \
+		"$d/sources.list.d/" 2>/dev/null || true
+	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg]" \
+	     "http://deb.debian.org/debian $codename-backports main" > "$d/sources.list.d/ptw-backports.list"
+	local conf=(-o "Dir::State::Lists=$d/lists" -o "Dir::Cache=$d/cache"
+		    -o "Dir::Etc::SourceParts=$d/sources.list.d" -o "APT::Sandbox::User=root")
+	stage "installing qemu-system-x86 from $codename-backports (multi-threaded TCG needs QEMU >= 8.1)"
+	{ apt-get "${conf[@]}" update -q && DEBIAN_FRONTEND=noninteractive \
+	  apt-get "${conf[@]}" install -y -q --no-install-recommends -t "$codename-backports" qemu-system-x86; } \
+		>> "$apt_log" 2>&1 ||
+		apt_fail "installing qemu-system-x86 from $codename-backports" \
+			 "apt-get -t $codename-backports install qemu-system-x86, with the apt configuration in $d"
+}
+
 if [ ${#missing[@]} -gt 0 ]; then
 	cmd="apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing[*]}"
 	if [ "$(id -u)" -ne 0 ]; then
 		die "missing Debian packages: ${missing[*]}
        run as root:  $cmd"
 	fi
-	stage "installing Debian packages: ${missing[*]}"
-	if ! (apt-get update -q && DEBIAN_FRONTEND=noninteractive \
-	      apt-get install -y -q --no-install-recommends "${missing[@]}") \
-	      > "$PTW_CACHE/apt-install.log" 2>&1; then
-		tail -20 "$PTW_CACHE/apt-install.log" >&2
-		die "apt-get install failed (log: $PTW_CACHE/apt-install.log); fix apt, then rerun.
-       command was:  $cmd"
+	apt-get update -q > "$apt_log" 2>&1 || apt_fail "apt-get update" "$cmd"
+	qemu_bpo=
+	if [ "${missing[-1]}" = qemu-system-x86 ]; then
+		cand=$(apt-cache policy qemu-system-x86 | awk '/Candidate:/ { print $2 }')
+		if [ -z "$cand" ] || [ "$cand" = "(none)" ] || dpkg --compare-versions "$cand" lt 1:8.1; then
+			qemu_bpo=1
+			unset 'missing[-1]'
+		fi
 	fi
+	if [ ${#missing[@]} -gt 0 ]; then
+		stage "installing Debian packages: ${missing[*]}"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" \
+			>> "$apt_log" 2>&1 || apt_fail "apt-get install" "$cmd"
+	fi
+	[ -z "$qemu_bpo" ] || qemu_from_backports
 fi
 
 if [ ! -x "$BINDGEN" ]; then

@@ -55,9 +55,10 @@ churn() {
 		usleep $(( ($(od -An -N2 -tu2 /dev/urandom) % 200) * 1000 ))
 	done
 }
-# PTW_STRESS_CHURN=0 (ptw.churn=0): no churn.  make check runs without it
-# for now: with it, the debug kernel under TCG took an "Oops: int3" in the
-# tracepoint's static call while a probe was unregistered (see the README).
+# PTW_STRESS_CHURN=0 (ptw.churn=0): no churn.  Every load and unload
+# re-patches the tracepoints' static calls while the races run through
+# them; under QEMU < 8.1 with multi-threaded TCG that oopses within a minute
+# (a QEMU bug, see qemu_mttcg_safe in harness/lib.sh).
 [ -f $KO ] && [ "${PTW_STRESS_CHURN:-1}" != 0 ] && { churn & churn_pid=$!; }
 
 echo 'hist:keys=reason' > $CA/trigger

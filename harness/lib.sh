@@ -39,3 +39,28 @@ loud() {
 	printf '!!! %s\n' "$@" >&2
 	printf '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n\n' >&2
 }
+
+# QEMU's version as "MAJOR MINOR" (empty if there is no QEMU).
+qemu_version() {
+	qemu-system-x86_64 --version 2>/dev/null |
+		sed -n '1s/^QEMU emulator version \([0-9]*\)\.\([0-9]*\).*/\1 \2/p'
+}
+
+# Multi-threaded TCG is safe for this kernel only from QEMU 8.1 on.
+# Before, a vCPU could translate a block from code that another vCPU was
+# patching and keep it after the patch was done: QEMU read the guest bytes
+# first and took the page lock only to publish the block, so the
+# invalidation done by the patching store could miss it (fixed by QEMU
+# commit deba78709ae8, "accel/tcg: Always lock pages before translation").
+# The kernel patches static calls and jump labels with an INT3 protocol
+# while other CPUs run the code, so a stale INT3 survives the patch and
+# oopses ("Oops: int3" in __do_trace_ptrace_check_attach on every module
+# load/unload under traffic with QEMU 7.2).  thread=single runs every vCPU
+# on one host thread, so no translation can overlap a store.
+qemu_mttcg_safe() {
+	local v
+	v=$(qemu_version)
+	[ -n "$v" ] || return 1
+	set -- $v
+	[ "$1" -gt 8 ] || { [ "$1" -eq 8 ] && [ "$2" -ge 1 ]; }
+}

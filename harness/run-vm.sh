@@ -6,7 +6,8 @@
 # Boot the guest under QEMU and collect its verdict.  MODE is check or demo
 # (see harness/guest-init.sh).  The console goes to LOGDIR/console-LABEL.log,
 # the TAP stream to LOGDIR/tap-LABEL.log.  KVM is used only when a bounded
-# probe boot shows it works; otherwise TCG with one host thread per vCPU.
+# probe boot shows it works; otherwise TCG, with one host thread per vCPU
+# when QEMU is 8.1 or newer (see qemu_mttcg_safe in harness/lib.sh).
 # For check, prints "LABEL: N passed, N failed, N skipped" and exits
 # non-zero on any failure, any kernel splat in the console, or a hang.
 set -euo pipefail
@@ -38,21 +39,30 @@ qemu() {
 # Which accelerator?  KVM only if a probe boot of this very kernel reaches
 # /init and reports back within a short bound; KVM guests hang on some hosts.
 accel=${PTW_ACCEL:-}
+if [ -z "$accel" ] && [ -w /dev/kvm ]; then
+	stage "probing KVM (bounded: 20 s)"
+	rc=0
+	( label=kvm-probe qemu kvm 20 "$logdir/console-kvm-probe.log" /dev/null "ptw.mode=probe" ) 2>/dev/null || rc=$?
+	if [ $rc -eq 1 ]; then
+		accel=kvm
+	else
+		info "KVM guest did not report back (exit $rc): using TCG"
+	fi
+fi
 if [ -z "$accel" ]; then
-	accel="tcg,thread=multi"
-	if [ -w /dev/kvm ]; then
-		stage "probing KVM (bounded: 20 s)"
-		rc=0
-		( label=kvm-probe qemu kvm 20 "$logdir/console-kvm-probe.log" /dev/null "ptw.mode=probe" ) 2>/dev/null || rc=$?
-		if [ $rc -eq 1 ]; then
-			accel=kvm
-		else
-			info "KVM guest did not report back (exit $rc): using TCG"
-		fi
+	if qemu_mttcg_safe; then
+		accel="tcg,thread=multi"
+	else
+		accel="tcg,thread=single"
+		info "QEMU $(qemu_version | tr ' ' .) < 8.1: TCG on one host thread (its multi-threaded TCG" \
+		     "runs stale code after kernel text patching; see harness/lib.sh)"
 	fi
 fi
 
-echo "accel=${accel%%,*} vcpus=$SMP mem_mib=$MEM" > "$logdir/vm-$label.txt"
+threads=-
+[[ $accel != *thread=* ]] || threads=${accel##*thread=}
+echo "accel=${accel%%,*} tcg_threads=$threads vcpus=$SMP mem_mib=$MEM qemu=$(qemu_version | tr ' ' .)" \
+	> "$logdir/vm-$label.txt"
 console=$logdir/console-$label.log
 tap=$logdir/tap-$label.log
 : > "$tap"
