@@ -71,6 +71,10 @@ def main():
 
     vm = kv(open(os.path.join(logdir, "vm-bench.txt")).read())
     accel = {"kvm": "KVM", "tcg": "TCG"}.get(vm.get("accel"), vm.get("accel"))
+    if vm.get("qemu"):
+        accel = f"{vm['qemu']} {accel}"
+    if vm.get("tcg_threads") in ("single", "multi"):
+        accel += " (one host thread per vCPU)" if vm["tcg_threads"] == "multi" else " (all vCPUs on one host thread)"
     cpu = "unknown CPU"
     for ln in open("/proc/cpuinfo"):
         if ln.startswith("model name"):
