@@ -29,9 +29,8 @@ done
 # QEMU runs the guest.  Multi-threaded TCG needs QEMU 8.1 or newer (see
 # qemu_mttcg_safe in lib.sh); Debian 12 ships 7.2 and its backports 10.
 # So when QEMU is missing and the release's own is older than 8.1, it
-# comes from <codename>-backports.  That takes a private apt configuration:
-# a copy of the machine's sources plus the backports line, lists in the
-# cache; the machine's own sources are never edited.  A QEMU that is
+# comes from <codename>-backports, through a private apt configuration
+# (ptw_apt_setup in lib.sh, as for the kernel source).  A QEMU that is
 # already installed is left alone, however old: run-vm.sh then runs the
 # vCPUs on one host thread.
 command -v qemu-system-x86_64 >/dev/null || missing+=(qemu-system-x86)
@@ -43,26 +42,22 @@ apt_fail() {
        what was run:  $2"
 }
 
-# qemu_from_backports: install qemu-system-x86 from the release's backports.
+# qemu_from_backports: install qemu-system-x86 from the release's backports,
+# with a private apt configuration that adds them to the machine's sources.
 qemu_from_backports() {
 	local codename d=$PTW_CACHE/apt-bpo
 	codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
 	[ -n "$codename" ] || die "this Debian has QEMU < 8.1 and no codename for its backports.
        install qemu-system-x86 (any version runs the guest, >= 8.1 in parallel), then rerun."
-	mkdir -p "$d"/{lists/partial,cache/archives/partial,sources.list.d}
-	rm -f "$d"/sources.list.d/*
-	cp /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources \
-		"$d/sources.list.d/" 2>/dev/null || true
-	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg]" \
-	     "http://deb.debian.org/debian $codename-backports main" > "$d/sources.list.d/ptw-backports.list"
-	local conf=(-o "Dir::State::Lists=$d/lists" -o "Dir::Cache=$d/cache"
-		    -o "Dir::Etc::SourceParts=$d/sources.list.d" -o "APT::Sandbox::User=root")
+	ptw_apt_setup "$d" system
+	echo "deb [signed-by=$PTW_KEYRING] http://deb.debian.org/debian $codename-backports main" \
+		> "$d/etc/sources.list"
 	stage "installing qemu-system-x86 from $codename-backports (multi-threaded TCG needs QEMU >= 8.1)"
-	{ apt-get "${conf[@]}" update -q && DEBIAN_FRONTEND=noninteractive \
-	  apt-get "${conf[@]}" install -y -q --no-install-recommends -t "$codename-backports" qemu-system-x86; } \
+	{ ptw_apt "$d" apt-get update -q && DEBIAN_FRONTEND=noninteractive \
+	  ptw_apt "$d" apt-get install -y -q --no-install-recommends -t "$codename-backports" qemu-system-x86; } \
 		>> "$apt_log" 2>&1 ||
 		apt_fail "installing qemu-system-x86 from $codename-backports" \
-			 "apt-get -t $codename-backports install qemu-system-x86, with the apt configuration in $d"
+			 "APT_CONFIG=$d/apt.conf apt-get -t $codename-backports install qemu-system-x86"
 }
 
 if [ ${#missing[@]} -gt 0 ]; then

@@ -12,27 +12,13 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 APTDIR=$PTW_CACHE/apt
-KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
-[ -r "$KEYRING" ] || die "$KEYRING missing: apt-get install debian-archive-keyring"
 
-papt() { APT_CONFIG=$APTDIR/apt.conf "$@"; }
+papt() { ptw_apt "$APTDIR" "$@"; }
 
 setup_apt() {
-	mkdir -p "$APTDIR"/{lists/partial,cache/archives/partial,etc/sources.list.d,etc/preferences.d}
-	cat > "$APTDIR/etc/sources.list" <<EOS
-deb [signed-by=$KEYRING] http://deb.debian.org/debian trixie-backports main
-EOS
-	cat > "$APTDIR/apt.conf" <<EOS
-Dir::State "$APTDIR";
-Dir::State::Lists "$APTDIR/lists";
-Dir::State::status "/var/lib/dpkg/status";
-Dir::Cache "$APTDIR/cache";
-Dir::Etc::SourceList "$APTDIR/etc/sources.list";
-Dir::Etc::SourceParts "$APTDIR/etc/sources.list.d";
-Dir::Etc::Preferences "$APTDIR/etc/preferences";
-Dir::Etc::PreferencesParts "$APTDIR/etc/preferences.d";
-APT::Sandbox::User "root";
-EOS
+	ptw_apt_setup "$APTDIR"
+	echo "deb [signed-by=$PTW_KEYRING] http://deb.debian.org/debian trixie-backports main" \
+		> "$APTDIR/etc/sources.list"
 }
 
 tree=$1
@@ -49,7 +35,7 @@ if [ -z "$deb" ]; then
 	stage "apt-get update (private config, trixie-backports)"
 	papt apt-get update -q > "$APTDIR/update.log" 2>&1 ||
 		die "apt-get update of trixie-backports failed (log: $APTDIR/update.log).
-       check that deb.debian.org is reachable and that $KEYRING carries the trixie keys."
+       check that deb.debian.org is reachable and that $PTW_KEYRING carries the trixie keys."
 	if ! papt apt-cache madison linux-source-7.3 | grep -q "| $PTW_KVER_PIN |"; then
 		ver=$(papt apt-cache madison linux-source-7.3 | awk -F'|' '{gsub(/ /,"",$2); print $2}' |
 		      sort -V | tail -1)

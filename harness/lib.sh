@@ -64,3 +64,39 @@ qemu_mttcg_safe() {
 	set -- $v
 	[ "$1" -gt 8 ] || { [ "$1" -eq 8 ] && [ "$2" -ge 1 ]; }
 }
+
+# A private apt configuration in DIR: its own lists, cache and sources
+# (DIR/etc/sources.list, written by the caller), the machine's dpkg
+# status, verified against the Debian archive keyring already installed.
+# The machine's own apt sources are never edited.  With "system" the
+# machine's source files are copied in too, so that packages from the
+# extra line can take their dependencies from the release.
+PTW_KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
+ptw_apt_setup() {
+	local d=$1
+	[ -r "$PTW_KEYRING" ] || die "$PTW_KEYRING missing: apt-get install debian-archive-keyring"
+	mkdir -p "$d"/{lists/partial,cache/archives/partial,etc/sources.list.d,etc/preferences.d}
+	rm -f "$d"/etc/sources.list.d/*
+	if [ "${2:-}" = system ]; then
+		cp /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources \
+			"$d/etc/sources.list.d/" 2>/dev/null || true
+	fi
+	cat > "$d/apt.conf" <<EOS
+Dir::State "$d";
+Dir::State::Lists "$d/lists";
+Dir::State::status "/var/lib/dpkg/status";
+Dir::Cache "$d/cache";
+Dir::Etc::SourceList "$d/etc/sources.list";
+Dir::Etc::SourceParts "$d/etc/sources.list.d";
+Dir::Etc::Preferences "$d/etc/preferences";
+Dir::Etc::PreferencesParts "$d/etc/preferences.d";
+APT::Sandbox::User "root";
+EOS
+}
+
+# ptw_apt DIR CMD...: run an apt command with DIR's configuration.
+ptw_apt() {
+	local d=$1
+	shift
+	APT_CONFIG=$d/apt.conf "$@"
+}
