@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers of the PT_WAKING behaviour tests (waking_*.c): a seized tracee
+ * parked in PTRACE_LISTEN, a real-time hog that keeps a kicked tracee
+ * from running (so that it stays in its PT_WAKING window for as long as
+ * a test needs), the ptrace:* events of one task, and cgroup freezers.
+ */
+#ifndef PTRACE_WAKING_WAKING_COMMON_H
+#define PTRACE_WAKING_WAKING_COMMON_H
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/magic.h>
+
+#include "ptw_util.h"
+
+#ifndef PTRACE_EVENT_STOP
+#define PTRACE_EVENT_STOP 128
+#endif
+
+#define WK_RT_RUNTIME	"/proc/sys/kernel/sched_rt_runtime_us"
+#define WK_FAIR_SERVER	"/sys/kernel/debug/sched/fair_server/cpu%d/runtime"
+
+/* The bound of the waking wait (PTRACE_WAKING_TIMEOUT, one second). */
+#define WK_BOUND_MS	1000
+/* "At once": well below the bound, far above a request on TCG. */
+#define WK_PROMPT_MS	400
+
+static inline long long wk_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static inline int wk_pin(pid_t pid, int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(pid, sizeof(set), &set);
+}
+
+/* A child that dies with us; returns like fork(). */
+static inline pid_t wk_fork(void)
+{
+	pid_t parent = getpid(), pid = fork();
+
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(0);
+	}
+	return pid;
+}
+
+static inline void wk_kill_reap(pid_t pid)
+{
+	if (pid <= 0)
+		return;
+	kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, __WALL) < 0 && errno == EINTR)
+		;
+}
+
+/* Process state letter from /proc/PID/task/TID/stat, or 0. */
+static inline char wk_state(pid_t tid)
+{
+	char path[64], buf[256], *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", tid);
+	if (ptw_read_str(path, buf, sizeof(buf)))
+		return 0;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : 0;
+}
+
+/*
+ * Seize @pid, stop it with PTRACE_INTERRUPT, wait for the EVENT_STOP and
+ * put it in PTRACE_LISTEN.  0 or -errno.
+ */
+static inline int wk_seize_listen(pid_t pid)
+{
+	int status;
+
+	if (ptrace(PTRACE_SEIZE, pid, 0, 0) || ptrace(PTRACE_INTERRUPT, pid, 0, 0))
+		return -errno;
+	if (waitpid(pid, &status, __WALL) != pid)
+		return -errno;
+	if (!WIFSTOPPED(status) || (status >> 16) != PTRACE_EVENT_STOP)
+		return -EPROTO;
+	return ptrace(PTRACE_LISTEN, pid, 0, 0) ? -errno : 0;
+}
+
+/*
+ * A SCHED_FIFO hog on one CPU, with RT throttling and that CPU's fair
+ * server off, so that a fair task on that CPU does not run at all while
+ * the hog spins.  It gives the CPU back when told to, and after
+ * @max_ms whatever happens.
+ */
+struct wk_hog {
+	pid_t pid;
+	int cpu;
+	int *shared;		/* [0] stop request, [1] spinning, [2] done */
+	char rt_runtime[32];
+	char fair_runtime[32];
+};
+
+static inline int wk_hog_start(struct wk_hog *h, int cpu, int max_ms)
+{
+	struct sched_param sp = { .sched_priority = 50 };
+	char fair[96];
+	long long t0;
+
+	memset(h, 0, sizeof(*h));
+	h->cpu = cpu;
+	snprintf(fair, sizeof(fair), WK_FAIR_SERVER, cpu);
+	if (ptw_read_str(WK_RT_RUNTIME, h->rt_runtime, sizeof(h->rt_runtime)) ||
+	    ptw_read_str(fair, h->fair_runtime, sizeof(h->fair_runtime)))
+		return -ENOENT;
+	h->shared = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (h->shared == MAP_FAILED) {
+		h->shared = NULL;
+		return -ENOMEM;
+	}
+	if (ptw_write_str(WK_RT_RUNTIME, "-1") || ptw_write_str(fair, "0"))
+		return -EIO;
+	h->pid = wk_fork();
+	if (h->pid < 0)
+		return -errno;
+	if (h->pid == 0) {
+		wk_pin(0, cpu);
+		if (sched_setscheduler(0, SCHED_FIFO, &sp))
+			_exit(1);
+		__atomic_store_n(&h->shared[1], 1, __ATOMIC_SEQ_CST);
+		t0 = wk_now_ms();
+		while (!__atomic_load_n(&h->shared[0], __ATOMIC_SEQ_CST) &&
+		       wk_now_ms() - t0 < max_ms)
+			;
+		__atomic_store_n(&h->shared[2], 1, __ATOMIC_SEQ_CST);
+		_exit(0);
+	}
+	while (!__atomic_load_n(&h->shared[1], __ATOMIC_SEQ_CST)) {
+		if (waitpid(h->pid, NULL, WNOHANG) == h->pid) {
+			h->pid = 0;
+			return -EPERM;
+		}
+		usleep(1000);
+	}
+	return 0;
+}
+
+static inline bool wk_hog_done(struct wk_hog *h)
+{
+	return !h->shared || __atomic_load_n(&h->shared[2], __ATOMIC_SEQ_CST);
+}
+
+static inline void wk_hog_stop(struct wk_hog *h)
+{
+	char fair[96];
+
+	if (h->shared)
+		__atomic_store_n(&h->shared[0], 1, __ATOMIC_SEQ_CST);
+	if (h->pid > 0)
+		waitpid(h->pid, NULL, 0);
+	h->pid = 0;
+	snprintf(fair, sizeof(fair), WK_FAIR_SERVER, h->cpu);
+	if (h->fair_runtime[0])
+		ptw_write_str(fair, h->fair_runtime);
+	if (h->rt_runtime[0])
+		ptw_write_str(WK_RT_RUNTIME, h->rt_runtime);
+	h->fair_runtime[0] = h->rt_runtime[0] = '\0';
+}
+
+/* Empty the ftrace buffer and trace the ptrace:* events. */
+static inline int wk_trace_start(void)
+{
+	return ptw_write_str(PTW_TRACING "/trace", "") ||
+	       ptw_write_str(PTW_TRACING "/events/ptrace/enable", "1") ||
+	       ptw_write_str(PTW_TRACING "/tracing_on", "1") ? -EIO : 0;
+}
+
+static inline void wk_trace_stop(void)
+{
+	ptw_write_str(PTW_TRACING "/events/ptrace/enable", "0");
+}
+
+/*
+ * Mount a cgroup hierarchy at @dir unless one is there: "cgroup2", or
+ * "freezer" for the v1 freezer.  0 or -errno.
+ */
+static inline int wk_cgroup_mount(const char *dir, const char *kind)
+{
+	bool v2 = !strcmp(kind, "cgroup2");
+	struct statfs sfs;
+
+	mkdir(dir, 0755);
+	if (!statfs(dir, &sfs) &&
+	    sfs.f_type == (v2 ? CGROUP2_SUPER_MAGIC : CGROUP_SUPER_MAGIC))
+		return 0;
+	if (v2 ? mount("none", dir, "cgroup2", 0, NULL) :
+		 mount("none", dir, "cgroup", 0, "freezer"))
+		return -errno;
+	return 0;
+}
+
+/* Make @dir/@name and move @pid into it.  0 or -errno. */
+static inline int wk_cgroup_enter(const char *dir, const char *name, pid_t pid)
+{
+	char path[256], buf[32];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (mkdir(path, 0755) && errno != EEXIST)
+		return -errno;
+	snprintf(path, sizeof(path), "%s/%s/cgroup.procs", dir, name);
+	snprintf(buf, sizeof(buf), "%d", pid);
+	return ptw_write_str(path, buf);
+}
+
+/*
+ * Freeze (or thaw) @dir/@name and wait up to @ms for the freezer to say
+ * it is done.  Returns the milliseconds it took, or -1 on timeout.
+ */
+static inline long long wk_cgroup_freeze(const char *dir, const char *name,
+					 bool v2, bool freeze, int ms)
+{
+	char path[256], buf[512];
+	long long t0 = wk_now_ms();
+
+	snprintf(path, sizeof(path), "%s/%s/%s", dir, name,
+		 v2 ? "cgroup.freeze" : "freezer.state");
+	if (ptw_write_str(path, v2 ? (freeze ? "1" : "0") :
+			  (freeze ? "FROZEN" : "THAWED")))
+		return -1;
+	if (v2)
+		snprintf(path, sizeof(path), "%s/%s/cgroup.events", dir, name);
+	while (wk_now_ms() - t0 <= ms) {
+		if (!ptw_read_str(path, buf, sizeof(buf))) {
+			if (v2 && strstr(buf, freeze ? "frozen 1" : "frozen 0"))
+				return wk_now_ms() - t0;
+			if (!v2 && !strcmp(buf, freeze ? "FROZEN" : "THAWED"))
+				return wk_now_ms() - t0;
+		}
+		usleep(1000);
+	}
+	return -1;
+}
+
+/* Move everything in @dir/@name back to the root and remove the group. */
+static inline void wk_cgroup_remove(const char *dir, const char *name)
+{
+	char path[256], root[256], line[32];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s/cgroup.procs", dir, name);
+	snprintf(root, sizeof(root), "%s/cgroup.procs", dir);
+	f = fopen(path, "r");
+	if (f) {
+		while (fgets(line, sizeof(line), f)) {
+			line[strcspn(line, "\n")] = '\0';
+			ptw_write_str(root, line);
+		}
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	rmdir(path);
+}
+
+#endif /* PTRACE_WAKING_WAKING_COMMON_H */
