@@ -118,11 +118,44 @@ static inline int wk_seize_listen(pid_t pid)
  */
 struct wk_hog {
 	pid_t pid;
+	pid_t probe;		/* starved fair task, reaped after the hog */
 	int cpu;
-	int *shared;		/* [0] stop request, [1] spinning, [2] done */
+	int *shared;		/* [0] stop request, [1] spinning, [2] done, [3] probe */
 	char rt_runtime[32];
 	char fair_runtime[32];
 };
+
+/*
+ * The hog really holds its CPU: a fair task on that CPU makes no progress
+ * for 300 ms.  (A fair server that was already running finishes its
+ * period first.)  0, or -EBUSY if fair tasks still run there after 3 s.
+ */
+static inline int wk_hog_holds(struct wk_hog *h)
+{
+	long long t0 = wk_now_ms();
+	int ret = -EBUSY, before;
+	pid_t probe = wk_fork();
+
+	if (probe < 0)
+		return -errno;
+	/* Reaped by wk_hog_stop(): it can't run to die while the hog runs. */
+	h->probe = probe;
+	if (probe == 0) {
+		wk_pin(0, h->cpu);
+		for (;;)
+			__atomic_add_fetch(&h->shared[3], 1, __ATOMIC_SEQ_CST);
+	}
+	while (wk_now_ms() - t0 < 3000) {
+		before = __atomic_load_n(&h->shared[3], __ATOMIC_SEQ_CST);
+		usleep(300000);
+		if (before == __atomic_load_n(&h->shared[3], __ATOMIC_SEQ_CST)) {
+			ret = 0;
+			break;
+		}
+	}
+	kill(probe, SIGKILL);
+	return ret;
+}
 
 static inline int wk_hog_start(struct wk_hog *h, int cpu, int max_ms)
 {
@@ -166,7 +199,7 @@ static inline int wk_hog_start(struct wk_hog *h, int cpu, int max_ms)
 		}
 		usleep(1000);
 	}
-	return 0;
+	return wk_hog_holds(h);
 }
 
 static inline bool wk_hog_done(struct wk_hog *h)
@@ -183,6 +216,8 @@ static inline void wk_hog_stop(struct wk_hog *h)
 	if (h->pid > 0)
 		waitpid(h->pid, NULL, 0);
 	h->pid = 0;
+	wk_kill_reap(h->probe);
+	h->probe = 0;
 	snprintf(fair, sizeof(fair), WK_FAIR_SERVER, h->cpu);
 	if (h->fair_runtime[0])
 		ptw_write_str(fair, h->fair_runtime);

@@ -221,9 +221,10 @@ FIXTURE_SETUP(frozen_tracer)
 	}
 	self->tracee = LOAD(self->st->ready);
 	ASSERT_EQ(0, wk_cgroup_enter(variant->v2 ? CG2 : CG1, GROUP, self->tracer));
-	ASSERT_EQ(0, wk_hog_start(&self->hog, 1, 10000))
-		TH_LOG("no real-time hog (sched debugfs mounted?)");
+	/* Before the hog: tracing setup needs every CPU to make progress. */
 	ASSERT_EQ(0, wk_trace_start());
+	ASSERT_EQ(0, wk_hog_start(&self->hog, 1, 30000))
+		TH_LOG("no real-time hog (sched debugfs mounted?)");
 	STORE(self->st->go, 1);
 
 	/* Wait until the tracer sleeps in the waking wait. */

@@ -1,23 +1,35 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The waking wait is killable and ends when the tracee is killed.
+ * The waking wait is interruptible, restarts transparently after a
+ * signal, and ends when the tracee is killed.
  *
  * A PTRACE_SEIZEd tracee pinned to CPU 1 listens (PTRACE_LISTEN).  A
- * SCHED_FIFO hog takes CPU 1, with RT throttling and the fair server
- * switched off there, so that once the tracer's SIGCONT kicks the tracee
- * out of its trap the tracee cannot run to re-trap: it stays in its
- * PT_WAKING window.  The tracer, on CPU 0, then asks PTRACE_GETSIGINFO and
- * sleeps in the waking wait.  Then:
+ * SCHED_FIFO hog takes CPU 1 for HOG_MS (5 s, five times the kernel's 1 s
+ * bound on the wait), with RT throttling and the fair server switched off
+ * there, so that once the tracer's SIGCONT kicks the tracee out of its
+ * trap the tracee cannot run to re-trap: it stays in its PT_WAKING
+ * window.  The tracer, on CPU 0, then asks PTRACE_GETSIGINFO and sleeps
+ * in the waking wait.  Then:
  *
- *  - kill_tracer: SIGKILL to the tracer.  It must be reaped while the hog
- *    still holds CPU 1, i.e. while the tracee is still waking, and the
- *    kernel reports ESRCH_WAKING_KILLED.
+ *  - kill_tracer: SIGKILL to the tracer.  It must be reaped within
+ *    PROMPT_MS of the SIGKILL and well before the 1 s bound runs out,
+ *    while the hog still holds CPU 1.  An uninterruptible wait
+ *    (TASK_UNINTERRUPTIBLE) would sleep until the bound: more than
+ *    1000 - SETUP_MAX_MS ms after the SIGKILL.  The kernel reports
+ *    RESTART_WAKING (the wait was interrupted; the restart never happens
+ *    as the tracer dies), never WAKING_TIMEOUT.
  *  - kill_tracee: SIGKILL to the tracee.  The tracer's request must fail
- *    with ESRCH while the hog still holds CPU 1 (the tracee has not run),
- *    PT_WAKING is cleared at site fatal_signal, and the reason is
- *    ESRCH_WAKING_FAILED, not a timeout.
- *
- * The hog gives CPU 1 back after at most 3 seconds whatever happens.
+ *    with ESRCH within PROMPT_MS, while the hog still holds CPU 1 (the
+ *    tracee has not run); PT_WAKING is cleared at site fatal_signal and
+ *    the reason is ESRCH_WAKING_FAILED, never a timeout.
+ *  - signal_restarts: SIGUSR1, which the tracer handles (without
+ *    SA_RESTART), to the tracer.  The handler must run within PROMPT_MS,
+ *    while the hog still runs and before the request returned: the wait
+ *    was interrupted (RESTART_WAKING).  The request is then restarted
+ *    transparently: the tracer sleeps in it again, and when the hog gives
+ *    CPU 1 back it returns 0 (OK_AFTER_WAKING), after the hog ended.  A
+ *    killable-only wait makes the handler wait for the 1 s bound, and the
+ *    request fail with ESRCH.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -29,6 +41,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -40,6 +53,12 @@
 #define WAKING		PTW_SYSCTL
 #define RT_RUNTIME	"/proc/sys/kernel/sched_rt_runtime_us"
 #define FAIR_SERVER	"/sys/kernel/debug/sched/fair_server/cpu1/runtime"
+
+#define MS		1000000ULL	/* in ns */
+#define HOG_MS		5000	/* the hog holds CPU 1 this long at most */
+#define BOUND_MS	1000	/* the kernel's bound on the waking wait */
+#define PROMPT_MS	500	/* "at once", generous for TCG guests */
+#define SETUP_MAX_MS	300	/* seeing the tracer asleep may take this */
 
 #ifndef PTRACE_EVENT_STOP
 #define PTRACE_EVENT_STOP 128
@@ -54,21 +73,25 @@ static void pin(int cpu)
 	sched_setaffinity(0, sizeof(set), &set);
 }
 
-/* Process state letter from /proc/PID/stat, or 0. */
-static char proc_state(pid_t pid)
+/* @pid sleeps (S or D) in the ptrace() system call. */
+static int asleep_in_ptrace(pid_t pid)
 {
-	char path[64], buf[256], *p;
+	char path[64], buf[256], want[16];
+	char st = ptw_proc_state(pid);
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (st != 'S' && st != 'D')
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/syscall", pid);
+	snprintf(want, sizeof(want), "%d ", __NR_ptrace);
 	if (ptw_read_str(path, buf, sizeof(buf)))
 		return 0;
-	p = strrchr(buf, ')');
-	return p && p[1] == ' ' ? p[2] : 0;
+	return !strncmp(buf, want, strlen(want));
 }
 
 /*
  * Shared between the test, the tracer and the hog (MAP_SHARED); always
- * accessed with LOAD()/STORE(), i.e. atomically.
+ * accessed with LOAD()/STORE(), i.e. atomically.  Times are
+ * CLOCK_MONOTONIC in ns.
  */
 struct shared {
 	int hog_stop;		/* set by the test: give CPU 1 back */
@@ -77,10 +100,36 @@ struct shared {
 	int tracer_ret;		/* result of the tracer's request */
 	int tracer_errno;
 	int tracer_returned;
+	int hog_done_at_return;	/* hog_done when the request returned */
+	int handler_ran;	/* the tracer's SIGUSR1 handler */
+	int handler_saw_returned;
+	int handler_saw_hog_done;
+	unsigned long long t_call, t_return, t_handler;
 };
 
 #define LOAD(x)		__atomic_load_n(&(x), __ATOMIC_SEQ_CST)
 #define STORE(x, v)	__atomic_store_n(&(x), (v), __ATOMIC_SEQ_CST)
+
+static struct shared *shared;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	STORE(shared->t_handler, ptw_now_ns());
+	STORE(shared->handler_saw_returned, LOAD(shared->tracer_returned));
+	STORE(shared->handler_saw_hog_done, LOAD(shared->hog_done));
+	STORE(shared->handler_ran, 1);
+}
+
+/* Poll every 500 us until *@flag is set, for at most @ms; its value. */
+static int wait_flag(int *flag, unsigned int ms)
+{
+	unsigned long long end = ptw_now_ns() + ms * MS;
+
+	while (!LOAD(*flag) && ptw_now_ns() < end)
+		usleep(500);
+	return LOAD(*flag);
+}
 
 FIXTURE(kill) {
 	struct shared *sh;
@@ -88,12 +137,56 @@ FIXTURE(kill) {
 	char rt_runtime[32], fair_runtime[32], waking[8];
 };
 
-FIXTURE_SETUP(kill)
+/* The tracer: seize, listen, kick, and the request that waits. */
+static void tracer(pid_t t, int ready_fd, int go_fd)
 {
-	struct sched_param sp = { .sched_priority = 50 };
-	int ready[2], go[2], status;
+	struct sigaction sa = { .sa_handler = on_usr1 };	/* no SA_RESTART */
+	siginfo_t si;
+	int status;
 	char c;
 
+	sigaction(SIGUSR1, &sa, NULL);
+	if (ptrace(PTRACE_SEIZE, t, 0, 0) || ptrace(PTRACE_INTERRUPT, t, 0, 0))
+		_exit(1);
+	if (waitpid(t, &status, __WALL) != t || (status >> 16) != PTRACE_EVENT_STOP)
+		_exit(2);
+	if (ptrace(PTRACE_LISTEN, t, 0, 0))
+		_exit(3);
+	if (write(ready_fd, "r", 1) != 1 || read(go_fd, &c, 1) != 1)
+		_exit(4);
+	kill(t, SIGCONT);
+	/* The tracee is kicked but can't run: this sleeps. */
+	STORE(shared->t_call, ptw_now_ns());
+	STORE(shared->tracer_ret, ptrace(PTRACE_GETSIGINFO, t, 0, &si));
+	STORE(shared->tracer_errno, errno);
+	STORE(shared->hog_done_at_return, LOAD(shared->hog_done));
+	STORE(shared->t_return, ptw_now_ns());
+	STORE(shared->tracer_returned, 1);
+	_exit(0);
+}
+
+static void hog(void)
+{
+	struct sched_param sp = { .sched_priority = 50 };
+	unsigned long long end;
+
+	pin(1);
+	if (sched_setscheduler(0, SCHED_FIFO, &sp))
+		_exit(1);
+	STORE(shared->hog_spinning, 1);
+	end = ptw_now_ns() + HOG_MS * MS;
+	while (!LOAD(shared->hog_stop) && ptw_now_ns() < end)
+		;
+	STORE(shared->hog_done, 1);
+	_exit(0);
+}
+
+FIXTURE_SETUP(kill)
+{
+	int ready[2], go[2];
+	char c;
+
+	self->sh = NULL;
 	self->tracee = 0;
 	self->tracer = 0;
 	self->hog = 0;
@@ -114,6 +207,7 @@ FIXTURE_SETUP(kill)
 			MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, self->sh);
 	memset((void *)self->sh, 0, sizeof(*self->sh));
+	shared = self->sh;
 
 	ASSERT_EQ(0, ptw_write_str(WAKING, "1"));
 	ASSERT_EQ(0, ptw_write_str(RT_RUNTIME, "-1"));
@@ -135,55 +229,33 @@ FIXTURE_SETUP(kill)
 	ASSERT_EQ(0, pipe(go));
 	self->tracer = fork();
 	ASSERT_GE(self->tracer, 0);
-	if (self->tracer == 0) {
-		siginfo_t si;
-		pid_t t = self->tracee;
-
-		if (ptrace(PTRACE_SEIZE, t, 0, 0) || ptrace(PTRACE_INTERRUPT, t, 0, 0))
-			_exit(1);
-		if (waitpid(t, &status, __WALL) != t || (status >> 16) != PTRACE_EVENT_STOP)
-			_exit(2);
-		if (ptrace(PTRACE_LISTEN, t, 0, 0))
-			_exit(3);
-		if (write(ready[1], "r", 1) != 1 || read(go[0], &c, 1) != 1)
-			_exit(4);
-		kill(t, SIGCONT);
-		/* The tracee is kicked but can't run: this sleeps. */
-		STORE(self->sh->tracer_ret, ptrace(PTRACE_GETSIGINFO, t, 0, &si));
-		STORE(self->sh->tracer_errno, errno);
-		STORE(self->sh->tracer_returned, 1);
-		_exit(0);
-	}
+	if (self->tracer == 0)
+		tracer(self->tracee, ready[1], go[0]);
 	ASSERT_EQ(1, read(ready[0], &c, 1)) TH_LOG("tracer failed to set up");
 
 	self->hog = fork();
 	ASSERT_GE(self->hog, 0);
-	if (self->hog == 0) {
-		struct timespec t0, t;
-
-		pin(1);
-		if (sched_setscheduler(0, SCHED_FIFO, &sp))
-			_exit(1);
-		STORE(self->sh->hog_spinning, 1);
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		do
-			clock_gettime(CLOCK_MONOTONIC, &t);
-		while (!LOAD(self->sh->hog_stop) && t.tv_sec - t0.tv_sec < 3);
-		STORE(self->sh->hog_done, 1);
-		_exit(0);
-	}
+	if (self->hog == 0)
+		hog();
 	while (!LOAD(self->sh->hog_spinning))
 		usleep(1000);
 	ASSERT_EQ(1, write(go[1], "g", 1));
 
-	/* Wait until the tracer sleeps in the waking wait (state D). */
-	for (int i = 0; i < 2000 && proc_state(self->tracer) != 'D'; i++) {
+	/* Wait until the tracer sleeps in the waking wait. */
+	while (!LOAD(self->sh->t_call))
+		usleep(100);
+	for (int i = 0; i < 2000 && !asleep_in_ptrace(self->tracer); i++) {
 		ASSERT_EQ(0, LOAD(self->sh->tracer_returned))
 			TH_LOG("request returned %d (%s) without waiting",
 			       LOAD(self->sh->tracer_ret), strerror(LOAD(self->sh->tracer_errno)));
 		usleep(500);
 	}
-	ASSERT_EQ('D', proc_state(self->tracer));
+	ASSERT_TRUE(asleep_in_ptrace(self->tracer))
+		TH_LOG("tracer not asleep in ptrace(): state %c", ptw_proc_state(self->tracer));
+	TH_LOG("tracer asleep in ptrace(), state %c, %llu us after the call",
+	       ptw_proc_state(self->tracer), (ptw_now_ns() - LOAD(self->sh->t_call)) / 1000);
+	/* Early enough that an uninterruptible wait would still sleep long. */
+	ASSERT_GT(SETUP_MAX_MS * MS, ptw_now_ns() - LOAD(self->sh->t_call));
 	ASSERT_EQ(0, LOAD(self->sh->hog_done));
 	close(ready[0]);
 	close(ready[1]);
@@ -216,30 +288,76 @@ FIXTURE_TEARDOWN(kill)
 
 TEST_F(kill, kill_tracer)
 {
+	unsigned long long t_kill, t_reaped;
 	int status;
 
+	t_kill = ptw_now_ns();
 	ASSERT_EQ(0, kill(self->tracer, SIGKILL));
 	ASSERT_EQ(self->tracer, waitpid(self->tracer, &status, 0));
-	/* Reaped while the tracee still could not run: the wait was killable. */
-	EXPECT_EQ(0, LOAD(self->sh->hog_done));
+	t_reaped = ptw_now_ns();
 	self->tracer = 0;
+	TH_LOG("reaped %llu us after SIGKILL, %llu us after the request",
+	       (t_reaped - t_kill) / 1000, (t_reaped - LOAD(self->sh->t_call)) / 1000);
 	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
-	EXPECT_EQ(0, LOAD(self->sh->tracer_returned));
-	EXPECT_EQ(1, ptw_count_trace(self->tracee, "", "reason=ESRCH_WAKING_KILLED"));
+	/* At once, not when the bound ran out ... */
+	EXPECT_GT(PROMPT_MS * MS, t_reaped - t_kill);
+	EXPECT_GT(BOUND_MS * MS, t_reaped - LOAD(self->sh->t_call));
+	/* ... while the tracee still could not run. */
+	EXPECT_EQ(0, LOAD(self->sh->hog_done));
+	EXPECT_EQ(1, ptw_count_trace(self->tracee, "", "reason=RESTART_WAKING"));
+	EXPECT_EQ(0, ptw_count_trace(self->tracee, "", "reason=ESRCH_WAKING_TIMEOUT"));
 }
 
 TEST_F(kill, kill_tracee)
 {
+	unsigned long long t_kill = ptw_now_ns();
+
 	ASSERT_EQ(0, kill(self->tracee, SIGKILL));
-	while (!LOAD(self->sh->tracer_returned) && !LOAD(self->sh->hog_done))
-		usleep(500);
-	/* The request ended while the tracee still could not run. */
-	EXPECT_EQ(0, LOAD(self->sh->hog_done));
-	ASSERT_EQ(1, LOAD(self->sh->tracer_returned));
+	ASSERT_EQ(1, wait_flag(&self->sh->tracer_returned, 2 * HOG_MS))
+		TH_LOG("the request did not return");
+	TH_LOG("returned %llu us after SIGKILL", (LOAD(self->sh->t_return) - t_kill) / 1000);
+	/* The request ended at once, while the tracee still could not run. */
+	EXPECT_EQ(0, LOAD(self->sh->hog_done_at_return));
+	EXPECT_GT(PROMPT_MS * MS, LOAD(self->sh->t_return) - t_kill);
 	EXPECT_EQ(-1, LOAD(self->sh->tracer_ret));
 	EXPECT_EQ(ESRCH, LOAD(self->sh->tracer_errno));
 	EXPECT_EQ(1, ptw_count_trace(self->tracee, "", "clear site=fatal_signal"));
 	EXPECT_EQ(1, ptw_count_trace(self->tracee, "", "reason=ESRCH_WAKING_FAILED"));
+	EXPECT_EQ(0, ptw_count_trace(self->tracee, "", "reason=ESRCH_WAKING_TIMEOUT"));
+}
+
+TEST_F(kill, signal_restarts)
+{
+	unsigned long long t_sig = ptw_now_ns(), t_stop;
+	int i;
+
+	ASSERT_EQ(0, kill(self->tracer, SIGUSR1));
+	ASSERT_EQ(1, wait_flag(&self->sh->handler_ran, 2 * HOG_MS))
+		TH_LOG("the SIGUSR1 handler never ran");
+	TH_LOG("handler ran %llu us after SIGUSR1", (LOAD(self->sh->t_handler) - t_sig) / 1000);
+	/* The signal interrupted the wait: its handler ran at once ... */
+	EXPECT_GT(PROMPT_MS * MS, LOAD(self->sh->t_handler) - t_sig);
+	EXPECT_EQ(0, LOAD(self->sh->handler_saw_returned));
+	EXPECT_EQ(0, LOAD(self->sh->handler_saw_hog_done));
+
+	/* ... and the request was restarted: the tracer waits again. */
+	for (i = 0; i < 1000 && !asleep_in_ptrace(self->tracer); i++)
+		usleep(500);
+	EXPECT_TRUE(asleep_in_ptrace(self->tracer));
+	EXPECT_EQ(0, LOAD(self->sh->tracer_returned));
+
+	/* Give CPU 1 back: the tracee re-traps, the request succeeds. */
+	t_stop = ptw_now_ns();
+	STORE(self->sh->hog_stop, 1);
+	ASSERT_EQ(1, wait_flag(&self->sh->tracer_returned, 2 * HOG_MS))
+		TH_LOG("the request did not return");
+	TH_LOG("request returned %lld us after the hog was stopped",
+	       ((long long)LOAD(self->sh->t_return) - (long long)t_stop) / 1000);
+	EXPECT_EQ(0, LOAD(self->sh->tracer_ret))
+		TH_LOG("request failed: %s", strerror(LOAD(self->sh->tracer_errno)));
+	EXPECT_EQ(1, LOAD(self->sh->hog_done_at_return));
+	EXPECT_EQ(1, ptw_count_trace(self->tracee, "", "reason=RESTART_WAKING"));
+	EXPECT_EQ(1, ptw_count_trace(self->tracee, "", "reason=OK_AFTER_WAKING"));
 	EXPECT_EQ(0, ptw_count_trace(self->tracee, "", "reason=ESRCH_WAKING_TIMEOUT"));
 }
 
