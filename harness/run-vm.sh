@@ -3,21 +3,40 @@
 #
 # run-vm.sh MODE BZIMAGE INITRAMFS LOGDIR LABEL [EXTRA_CMDLINE]
 #
-# Boot the guest under QEMU and collect its verdict.  MODE is check or demo
-# (see harness/guest-init.sh).  The console goes to LOGDIR/console-LABEL.log,
+# Boot the guest under QEMU and collect its verdict (MODE: see
+# harness/guest-init.sh and below).  The console goes to LOGDIR/console-LABEL.log,
 # the TAP stream to LOGDIR/tap-LABEL.log.  KVM is used only when a bounded
 # probe boot shows it works; otherwise TCG, with one host thread per vCPU
 # when QEMU is 8.1 or newer (see qemu_mttcg_safe in harness/lib.sh).
-# For check, prints "LABEL: N passed, N failed, N skipped" and exits
-# non-zero on any failure, any kernel splat in the console, or a hang.
+# harness/verdict.py then decides (see its header): it prints and writes
+# LOGDIR/summary-LABEL.txt ("LABEL: N passed, N failed, N skipped") and
+# LOGDIR/results-LABEL.txt, and run-vm.sh exits with its status.
+#
+# MODE: check, stress, control (TAP checked; check also against the
+# inventory), demo or bench (verdict byte, console only).
+# Environment: PTW_SMP, PTW_MEM, PTW_VM_TIMEOUT (seconds), PTW_ACCEL (kvm
+# or tcg[,thread=...]: no KVM probe), PTW_INVENTORY (default
+# harness/inventory.txt), PTW_INVENTORY_RECORD=1 (write the boot's
+# inventory section to LOGDIR/inventory-LABEL.txt for review), PTW_PYTHON
+# (default python3).  The
+# self-test (harness/selftest/run.sh) puts a stub qemu-system-x86_64 first
+# on PATH.
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 mode=$1 kernel=$2 initrd=$3 logdir=$4 label=$5 extra=${6:-}
 mkdir -p "$logdir"
+# No verdict of an earlier boot may survive a run that dies before its own.
+rm -f "$logdir/summary-$label.txt" "$logdir/results-$label.txt" "$logdir/verdict-$label.txt"
 SMP=${PTW_SMP:-2}
 MEM=${PTW_MEM:-1024}
 TIMEOUT=${PTW_VM_TIMEOUT:-900}
+INVENTORY=${PTW_INVENTORY:-$(dirname "$0")/inventory.txt}
+case $mode in
+check|stress|control|demo|bench) ;;
+*) die "run-vm.sh: unknown MODE '$mode' (check, stress, control, demo, bench)" ;;
+esac
 
 [ -f "$kernel" ] || die "$kernel missing: build the kernel first (make kernel)"
 [ -f "$initrd" ] || die "$initrd missing (make initramfs)"
@@ -25,7 +44,9 @@ TIMEOUT=${PTW_VM_TIMEOUT:-900}
 qemu() {
 	local accel=$1 timeout=$2 console=$3 tap=$4 cmdline=$5
 	local rc=0
-	timeout --foreground -k 5 "$timeout" qemu-system-x86_64 \
+	# --verbose: "timeout: sending signal ..." in the QEMU log is how we
+	# know the host timeout fired (QEMU could exit 124 on its own).
+	timeout --verbose --foreground -k 5 "$timeout" qemu-system-x86_64 \
 		-accel "$accel" -cpu max -smp "$SMP" -m "$MEM" \
 		-kernel "$kernel" -initrd "$initrd" \
 		-append "console=ttyS0 panic=-1 $cmdline" \
@@ -65,87 +86,40 @@ echo "accel=${accel%%,*} tcg_threads=$threads vcpus=$SMP mem_mib=$MEM qemu=$(qem
 	> "$logdir/vm-$label.txt"
 console=$logdir/console-$label.log
 tap=$logdir/tap-$label.log
+# Fresh files: a stale log of an earlier boot must never stand in for this
+# one's (the drain token below guards the console too).
 : > "$tap"
+: > "$console"
+# A fresh random token per boot: the guest writes "ptw: console drain
+# marker TOKEN" to /dev/kmsg before its verdict, and only a console that
+# shows this very token has drained.
+drain=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
 stage "booting $label guest ($accel, $SMP vCPUs, mode=$mode, timeout ${TIMEOUT}s; console: $console)"
 t0=$(date +%s)
 rc=0
-qemu "$accel" "$TIMEOUT" "$console" "$tap" "ptw.mode=$mode $extra" &
+qemu "$accel" "$TIMEOUT" "$console" "$tap" "ptw.mode=$mode ptw.drain=$drain $extra" &
 qpid=$!
-# Show the TAP stream as it arrives; tail ends when QEMU does.
-tail -n +1 -F --pid="$qpid" "$tap" 2>/dev/null | sed -u 's/\r$//' || true
+# Show the TAP stream as it arrives; tail ends (within -s) when QEMU does.
+tail -s 0.1 -n +1 -F --pid="$qpid" "$tap" 2>/dev/null | sed -u 's/\r$//' || true
 wait "$qpid" || rc=$?
-info "guest ran $(( $(date +%s) - t0 ))s, QEMU exit status $rc"
+timed_out=0
+grep -q 'timeout: sending signal' "$logdir/qemu-$label.log" 2>/dev/null && timed_out=1
+info "guest ran $(( $(date +%s) - t0 ))s, QEMU exit status $rc$([ $timed_out = 0 ] || echo ' (host timeout fired)')"
 
 tr -d '\r' < "$tap" > "$tap.clean" && mv "$tap.clean" "$tap"
 # Guest wall time and boot-to-first-test, for make bench's pipeline table.
 echo "$(( $(date +%s) - t0 )) $(sed -n 's/^# guest: first test at \([0-9.]*\)s.*/\1/p' "$tap" | head -1)" \
 	> "$logdir/time-$label.txt"
 
-verdict_msg=
-case $rc in
-1) ;;                                   # guest wrote 0: all passed
-3) ;;                                   # guest wrote 1: a test failed
-124|137) verdict_msg="guest hung: no verdict within ${TIMEOUT}s (console: $console)" ;;
-0) verdict_msg="guest stopped without a verdict (panic or poweroff; console: $console)" ;;
-*) verdict_msg="QEMU failed with status $rc (see $logdir/qemu-$label.log)" ;;
-esac
-
-# Kernel splats anywhere in the console fail the run, whatever the tests said.
-# The headers of lockdep, KASAN, SLUB debug, debugobjects, hung-task and
-# RCU reports all start with one of these; "Call Trace:" catches any
-# other stack dump.
-SPLAT='WARNING: |BUG: |BUG [a-z]|Oops|Kernel panic|general protection fault|UBSAN:|KASAN:|ODEBUG:|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|INFO: |rcu: INFO|unreferenced object|Call Trace:'
-splats=$(grep -a -c -E "$SPLAT" "$console" || true)
-
-if [ "$mode" = demo ] || [ "$mode" = bench ]; then
-	[ -z "$verdict_msg" ] || die "$verdict_msg"
-	[ "$splats" -eq 0 ] || { grep -a -E -A20 "$SPLAT" "$console" | head -60 >&2; die "kernel splat in the console"; }
-	exit 0
-fi
-
-# Count results.  A kselftest binary's "Totals" line gives its test
-# cases; a binary without one (crash, module init failure) counts as one
-# result from its runner line, and so does a binary that exited non-zero
-# although its Totals showed no failure.  Runner checks count one each.
-read -r pass fail skip < <(awk '
-	function totals(   i, kv) {
-		for (i = 1; i <= NF; i++) { split($i, kv, ":"); c[kv[1]] = kv[2] + 0 }
-	}
-	/^# selftests: ptrace_waking: / { cur = $NF; next }
-	/Totals: pass:/ {
-		totals()
-		p += c["pass"] + c["xfail"]; s += c["skip"]
-		bad = c["fail"] + c["error"] + c["xpass"]; f += bad
-		had[cur] = 1; hadfail[cur] = bad
-		next
-	}
-	/^(not )?ok [0-9]+ / {
-		isnot = ($1 == "not"); isskip = ($0 ~ /# SKIP/)
-		if (match($0, / selftests: ptrace_waking: [^ ]+/)) {
-			name = substr($0, RSTART + 27, RLENGTH - 27)
-			if (isnot) { if (!hadfail[name]) f++ }
-			else if (!(name in had)) { if (isskip) s++; else p++ }
-		} else if (isnot) f++
-		else if (isskip) s++
-		else p++
-	}
-	END { printf "%d %d %d\n", p, f, s }' "$tap")
-
-if [ "$splats" -ne 0 ]; then
-	echo "--- kernel splat in $console:" >&2
-	grep -a -E -B2 -A60 "$SPLAT" "$console" | head -150 >&2
-	fail=$((fail + 1))
-fi
-if [ -n "$verdict_msg" ]; then
-	echo "ERROR: $verdict_msg" >&2
-	echo "--- last console lines:" >&2
-	tail -20 "$console" >&2
-	fail=$((fail + 1))
-fi
-if [ $((pass + fail + skip)) -eq 0 ]; then
-	echo "ERROR: no test result at all in $tap" >&2
-	fail=$((fail + 1))
-fi
-
-echo "$label: $pass passed, $fail failed, $skip skipped" | tee "$logdir/summary-$label.txt"
-[ "$fail" -eq 0 ]
+# The verdict: the guest's verdict byte, the TAP stream and the console
+# must agree and be complete (harness/verdict.py says how, and why each
+# check exists).  Its status is ours.
+vargs=(boot --label "$label" --mode "$mode" --status "$rc" --timeout "$TIMEOUT"
+	--tap "$tap" --console "$console" --drain "$drain" --logdir "$logdir"
+	--qemu-log "$logdir/qemu-$label.log")
+[ "$timed_out" = 0 ] || vargs+=(--timed-out)
+[ "$mode" != check ] || vargs+=(--inventory "$INVENTORY")
+[ -z "${PTW_INVENTORY_RECORD:-}" ] || [ "$PTW_INVENTORY_RECORD" = 0 ] || vargs+=(--record)
+vrc=0
+"${PTW_PYTHON:-python3}" "$(dirname "$0")/verdict.py" "${vargs[@]}" || vrc=$?
+exit "$vrc"

@@ -1,0 +1,509 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# harness/selftest/run.sh [SUMMARY_FILE]
+#
+# The harness's negative controls: a check that cannot fail is a defect.
+# Without a kernel, in seconds, this runs harness/run-vm.sh with a stub
+# qemu-system-x86_64 (harness/selftest/stub/) that plays canned consoles,
+# TAP streams and exit statuses, once per way a boot can go wrong, and
+# requires each to come out red with its own ERROR line; the clean boots
+# must come out green with exact counts, so that the self-test cannot
+# pass by failing everything.  It also drives verdict.py's compare and
+# inventory lint, and the console splat patterns one by one.
+#
+# Prints TAP ("ok N selftest: CASE"), writes "harness-selftest: N passed,
+# N failed, 0 skipped" to SUMMARY_FILE, exits non-zero if any case
+# misbehaves.  Works in a temporary directory; no network, no kernel.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+harness=$(dirname "$here")
+summary_file=${1:-}
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/ptw-selftest.XXXXXX")
+trap '[ -n "${PTW_SELFTEST_KEEP:-}" ] || rm -rf "$tmp"' EXIT
+
+# The stub first on PATH; TCG named so that run-vm.sh skips its KVM probe;
+# the inventory is this test's own; lib.sh's cache goes to the temp dir.
+export PATH="$here/stub:$PATH"
+export PTW_ACCEL=tcg PTW_INVENTORY="$tmp/inventory.txt" PTW_CACHE="$tmp/cache" PTW_VM_TIMEOUT=20
+# The interpreter python3 runs, resolved once: a version manager's shim
+# (pyenv) costs a quarter of a second per call, and there are ~60 calls.
+PTW_PYTHON=$(python3 -c 'import sys; print(sys.executable)')
+export PTW_PYTHON
+unset PTW_INVENTORY_RECORD PTW_STUB_CONSOLE PTW_STUB_TAP PTW_STUB_STATUS PTW_STUB_HANG PTW_STUB_CRLF \
+	PTW_STUB_ARGS
+: > "$tmp/bzImage"
+: > "$tmp/initramfs.cpio"
+
+n=0 passed=0 failed=0
+
+# ---- fixtures -------------------------------------------------------------
+# A clean check boot: two ptrace_waking binaries with nested TAP (one case
+# skips), an upstream binary that skips as a whole, two guest checks.
+
+hdr() {
+	echo "TAP version 13"
+	echo "# guest: 7.3.4 (self-test fixture), userspace up 1.00s after boot"
+	echo "1..$1"
+}
+races() { # races RESULT-NUMBER
+	cat <<-EOF
+	# selftests: ptrace_waking: races
+	# TAP version 13
+	# 1..2
+	# ok 1 listen_waking_on
+	# ok 2 seed # SKIP needs 2 CPUs
+	# # Totals: pass:1 fail:0 xfail:0 xpass:0 skip:1 error:0
+	ok $1 selftests: ptrace_waking: races
+	EOF
+}
+faults() {
+	cat <<-EOF
+	# selftests: ptrace_waking: module_faults
+	# TAP version 13
+	# 1..1
+	# # Starting 1 tests from 1 test cases.
+	# #  RUN           faults.init_allocation_sweep ...
+	# #            OK  faults.init_allocation_sweep
+	# ok 1 faults.init_allocation_sweep
+	# # PASSED: 1 / 1 tests passed.
+	# # Totals: pass:1 fail:0 xfail:0 xpass:0 skip:0 error:0
+	ok $1 selftests: ptrace_waking: module_faults
+	EOF
+}
+vmaccess() {
+	cat <<-EOF
+	# selftests: ptrace: vmaccess
+	# TAP version 13
+	# 1..0 # SKIP no ptrace here
+	ok $1 selftests: ptrace: vmaccess # SKIP
+	EOF
+}
+checks() { # checks FIRST-NUMBER
+	echo "ok $1 ptw:cpus 2 CPUs online (0-1)"
+	echo "ok $(($1 + 1)) ptw:dmesg no splat, no dropped printk message"
+}
+done_line() { echo "# guest runner done"; }
+clean_tap() { hdr 5; races 1; faults 2; vmaccess 3; checks 4; done_line; }
+
+console_head() {
+	cat <<-'EOF'
+	[    0.000000] Linux version 7.3.4 (self-test fixture)
+	[    0.000000] Command line: console=ttyS0 panic=-1 ptw.mode=check ptw.drain=@TOKEN@
+	[    0.410000] Run /init as init process
+	EOF
+}
+drain_line() { echo "[    9.000000] ptw: console drain marker @TOKEN@"; }
+clean_console() { console_head; drain_line; }
+lkdtm_warning() {
+	cat <<-'EOF'
+	[    5.000000] lkdtm: Performing direct entry WARNING
+	[    5.000001] ------------[ cut here ]------------
+	[    5.000002] WARNING: drivers/misc/lkdtm/bugs.c:164 at lkdtm_WARNING+0x1a/0x30, CPU#1: sh/61
+	[    5.000003] CPU: 1 UID: 0 PID: 61 Comm: sh Not tainted 7.3.4 #1 NONE
+	[    5.000004] RIP: 0010:lkdtm_WARNING+0x1a/0x30
+	[    5.000005] Call Trace:
+	[    5.000006]  <TASK>
+	[    5.000007]  lkdtm_do_action+0x16/0x30
+	[    5.000008]  </TASK>
+	[    5.000009] ---[ end trace 0000000000000000 ]---
+	EOF
+}
+
+# Inventory: "clean" and every check-mode case boot as the same tests;
+# "known" pins listen_waking_on as a known failure; "inv-missing" expects
+# one test more.
+write_inventory() {
+	cat > "$PTW_INVENTORY" <<-'EOF'
+	# harness self-test inventory (see harness/inventory.txt for the format)
+	[clean inv-missing]
+	pass ptrace_waking:races:listen_waking_on
+	skip ptrace_waking:races:seed
+	pass ptrace_waking:module_faults:faults.init_allocation_sweep
+	skip ptrace:vmaccess
+	pass ptw:cpus
+	pass ptw:dmesg
+	[inv-missing]
+	pass ptrace_waking:races:attach_stopped_on
+	[known]
+	fail ptrace_waking:races:listen_waking_on  # fails on the pristine kernel too (self-test fixture)
+	skip ptrace_waking:races:seed
+	pass ptrace_waking:module_faults:faults.init_allocation_sweep
+	skip ptrace:vmaccess
+	pass ptw:cpus
+	pass ptw:dmesg
+	EOF
+}
+write_inventory
+
+# ---- running a case -------------------------------------------------------
+
+# boot CASE MODE LABEL STATUS TAP-FILE CONSOLE-FILE: run run-vm.sh on the
+# stub; sets $rc, $out (its output) and $logdir.
+boot() {
+	local case=$1 mode=$2 label=$3 status=$4 tapf=$5 consf=$6
+	logdir=$tmp/logs/$case
+	out=$tmp/out-$case.txt
+	rc=0
+	PTW_STUB_STATUS=$status PTW_STUB_TAP=$tapf PTW_STUB_CONSOLE=$consf PTW_STUB_ARGS=$tmp/args-$case \
+		"$harness/run-vm.sh" "$mode" "$tmp/bzImage" "$tmp/initramfs.cpio" "$logdir" "$label" \
+		>"$out" 2>&1 || rc=$?
+}
+
+report() { # report CASE OK|FAIL [WHY]
+	n=$((n + 1))
+	if [ "$2" = OK ]; then
+		passed=$((passed + 1))
+		echo "ok $n selftest: $1"
+	else
+		failed=$((failed + 1))
+		echo "not ok $n selftest: $1"
+		echo "# $3"
+		[ -z "${out:-}" ] || [ ! -f "$out" ] || sed -n '1,60s/^/#   /p' "$out"
+	fi
+}
+
+# expect_red CASE NEEDLE...: the run failed, every NEEDLE is in an ERROR
+# line, and the summary counts at least one failure (make check adds the
+# summaries up, so a red boot must not read "0 failed").
+expect_red() {
+	local case=$1 needle f
+	shift
+	if [ "$rc" -eq 0 ]; then
+		report "$case" FAIL "expected red, got exit 0"
+		return
+	fi
+	for needle in "$@"; do
+		if ! grep '^ERROR: ' "$out" | grep -qF -- "$needle"; then
+			report "$case" FAIL "red (exit $rc) but no ERROR line says: $needle"
+			return
+		fi
+	done
+	if [ -n "${logdir:-}" ] && [ -d "$logdir" ]; then
+		f=$(find "$logdir" -maxdepth 1 -name 'summary-*.txt' | head -1)
+		if [ -z "$f" ] || [ "$(awk '{ print $4 }' "$f")" -lt 1 ]; then
+			report "$case" FAIL "red, but the summary (${f:-none}) counts no failure"
+			return
+		fi
+	fi
+	report "$case" OK
+}
+
+# expect_green CASE SUMMARY: exit 0, no ERROR line, the exact summary.
+expect_green() {
+	local case=$1 want=$2 got
+	got=$(cat "$logdir"/summary-*.txt 2>/dev/null || true)
+	if [ "$rc" -ne 0 ] || grep -q '^ERROR' "$out"; then
+		report "$case" FAIL "expected green, got exit $rc"
+	elif [ "$got" != "$want" ]; then
+		report "$case" FAIL "green, but summary '$got', want '$want'"
+	else
+		report "$case" OK
+	fi
+}
+
+f=$tmp/fixtures
+mkdir -p "$f"
+clean_tap > "$f/clean.tap"
+clean_console > "$f/clean.console"
+
+# ---- positive controls: these must be green ---------------------------------
+
+boot clean check clean 1 "$f/clean.tap" "$f/clean.console"
+expect_green "clean check boot matching its inventory" "clean: 4 passed, 0 failed, 2 skipped"
+want_results=$(printf '%s\n' "pass ptrace_waking:races:listen_waking_on" "skip ptrace_waking:races:seed" \
+	"pass ptrace_waking:module_faults:faults.init_allocation_sweep" "skip ptrace:vmaccess" \
+	"pass ptw:cpus" "pass ptw:dmesg")
+if [ "$(cat "$logdir/results-clean.txt" 2>/dev/null)" = "$want_results" ]; then
+	report "results file lists every test id with its status" OK
+else
+	report "results file lists every test id with its status" FAIL "results-clean.txt differs"
+fi
+
+# The drain token is fresh per boot and on the command line.
+tok1=$(sed -n 's/.*ptw\.drain=\([0-9a-f]*\).*/\1/p' "$tmp/args-clean")
+boot clean-again check clean 1 "$f/clean.tap" "$f/clean.console"
+tok2=$(sed -n 's/.*ptw\.drain=\([0-9a-f]*\).*/\1/p' "$tmp/args-clean-again")
+if [ "${#tok1}" -ge 16 ] && [ "${#tok2}" -ge 16 ] && [ "$tok1" != "$tok2" ]; then
+	report "ptw.drain= is a fresh random token per boot" OK
+else
+	report "ptw.drain= is a fresh random token per boot" FAIL "tokens '$tok1' '$tok2'"
+fi
+
+PTW_STUB_CRLF=1 boot crlf check clean 1 "$f/clean.tap" "$f/clean.console"
+expect_green "clean boot with a serial port's CRLF line ends" "clean: 4 passed, 0 failed, 2 skipped"
+
+# A known failure (pinned "fail" with evidence) explains the guest's
+# verdict 1 when the TAP is complete.
+sed 's/^# ok 1 listen_waking_on$/# not ok 1 listen_waking_on/' "$f/clean.tap" > "$f/known.tap"
+boot known check known 3 "$f/known.tap" "$f/clean.console"
+expect_green "known failure pinned in the inventory, guest verdict 1" \
+	"known: 3 passed, 0 failed, 2 skipped, 1 expected failures"
+
+{ console_head; lkdtm_warning; drain_line; } > "$f/control.console"
+{ hdr 3; checks 1; echo "ok 3 ptw:control-dmesg the guest's dmesg scan saw the LKDTM WARNING"; done_line; } \
+	> "$f/control.tap"
+boot control control control 1 "$f/control.tap" "$f/control.console"
+expect_green "control boot: WARNING in the console and ok ptw:control-dmesg" "control: 3 passed, 0 failed, 0 skipped"
+
+echo "# demo: races done" > "$f/demo.tap"
+boot demo demo demo 1 "$f/demo.tap" "$f/clean.console"
+expect_green "clean demo boot" "demo: 0 passed, 0 failed, 0 skipped"
+
+# Record mode: a boot without inventory writes its section; that section
+# then pins the same boot green.
+inv_sum=$(cksum < "$PTW_INVENTORY")
+boot record-1 check fresh 1 "$f/clean.tap" "$f/clean.console"
+rc1=$rc
+PTW_INVENTORY_RECORD=1 boot record check fresh 1 "$f/clean.tap" "$f/clean.console"
+if [ "$rc1" -ne 0 ] && [ "$rc" -eq 0 ] && [ -f "$logdir/inventory-fresh.txt" ]; then
+	PTW_INVENTORY=$logdir/inventory-fresh.txt boot record-2 check fresh 1 "$f/clean.tap" "$f/clean.console"
+	expect_green "record mode writes an inventory section that pins the boot" \
+		"fresh: 4 passed, 0 failed, 2 skipped"
+else
+	report "record mode writes an inventory section that pins the boot" FAIL \
+		"unrecorded rc=$rc1 (want red), record rc=$rc (want 0), file $logdir/inventory-fresh.txt"
+fi
+if [ "$(cksum < "$PTW_INVENTORY")" = "$inv_sum" ]; then
+	report "record mode leaves the inventory file alone" OK
+else
+	report "record mode leaves the inventory file alone" FAIL "$PTW_INVENTORY changed"
+fi
+
+# ---- the guest's verdict byte ---------------------------------------------------
+
+{ echo "TAP version 13"; echo "1..9"; checks 1; echo "ok 3 ptw:sysctl kernel.ptrace_waking = 1"; } > "$f/lost.tap"
+boot lost-tap check clean 3 "$f/lost.tap" "$f/clean.console"
+expect_red "guest failure verdict with lost TAP lines (plan 1..9, 3 ok, exit 3)" \
+	"TAP lines were lost" "plan 1..9 but 3 results"
+
+boot verdict-3-complete check clean 3 "$f/clean.tap" "$f/clean.console"
+expect_red "guest failure verdict, complete all-ok TAP" "guest reported a failure (QEMU status 3)"
+
+boot no-verdict check clean 0 "$f/clean.tap" "$f/clean.console"
+expect_red "no verdict (QEMU status 0: panic or poweroff)" "without a verdict"
+
+PTW_VM_TIMEOUT=1 PTW_STUB_HANG=30 boot hang check clean 1 "$f/lost.tap" "$f/clean.console"
+expect_red "host timeout (hung guest)" "guest hung: no verdict within 1s"
+
+boot qemu-fail check clean 2 "$f/clean.tap" "$f/clean.console"
+expect_red "QEMU failure (status 2)" "QEMU failed with status 2"
+
+# ---- the TAP stream's shape ---------------------------------------------------------
+
+{ hdr 6; races 1; faults 2; vmaccess 3; checks 4; done_line; } > "$f/plan.tap"
+boot plan-mismatch check clean 1 "$f/plan.tap" "$f/clean.console"
+expect_red "plan mismatch (1..6, 5 results)" "plan 1..6 but 5 results"
+
+grep -v '^1\.\.5$' "$f/clean.tap" > "$f/noplan.tap"
+boot no-plan check clean 1 "$f/noplan.tap" "$f/clean.console"
+expect_red "no plan" "no TAP plan"
+
+grep -v '^# guest runner done$' "$f/clean.tap" > "$f/notdone.tap"
+boot no-runner-done check clean 1 "$f/notdone.tap" "$f/clean.console"
+expect_red "missing '# guest runner done'" "\"# guest runner done\" missing"
+
+{ hdr 5; races 1; echo "# selftests: ptrace_waking: module_faults"; echo "ok 2 selftests: ptrace_waking: module_faults"
+  vmaccess 3; checks 4; done_line; } > "$f/silent.tap"
+boot silent-binary check clean 1 "$f/silent.tap" "$f/clean.console"
+expect_red "silent binary (runner ok, no nested TAP)" \
+	"ptrace_waking: module_faults printed no TAP result of its own"
+
+{ hdr 5; races 1; faults 2; echo "# selftests: ptrace: vmaccess"; echo "ok 3 selftests: ptrace: vmaccess # SKIP"
+  checks 4; done_line; } > "$f/skipnoplan.tap"
+boot skip-without-plan check clean 1 "$f/skipnoplan.tap" "$f/clean.console"
+expect_red "runner SKIP without the binary's skip plan" "printed no skip plan"
+
+{ hdr 5; races 1; faults 2 | sed -e '/^# ok 1 /,$d'
+  echo "# # faults.init_allocation_sweep: still sweeping"
+  echo "not ok 2 selftests: ptrace_waking: module_faults # TIMEOUT 45 seconds"
+  vmaccess 3; checks 4; done_line; } > "$f/timeout.tap"
+boot runner-timeout check clean 3 "$f/timeout.tap" "$f/clean.console"
+expect_red "runner TIMEOUT line names the test that hung" \
+	"ptrace_waking: module_faults hung: the runner killed it" "TIMEOUT 45 seconds"
+
+sed 's/^ok 2 selftests: ptrace_waking: module_faults$/not ok 2 selftests: ptrace_waking: module_faults # exit=1/' \
+	"$f/clean.tap" > "$f/exit1.tap"
+boot exit-nonzero check clean 3 "$f/exit1.tap" "$f/clean.console"
+expect_red "binary exit failure although its nested cases passed" \
+	"ptrace_waking: module_faults failed as a whole (not ok 2"
+
+boot nested-fail check clean 3 "$f/known.tap" "$f/clean.console"
+expect_red "nested not ok under a runner ok" "ptrace_waking:races:listen_waking_on failed (not ok 1 listen_waking_on)"
+
+sed 's/^# 1\.\.2$/# 1..3/' "$f/clean.tap" > "$f/nestedplan.tap"
+boot nested-plan check clean 1 "$f/nestedplan.tap" "$f/clean.console"
+expect_red "nested plan mismatch" "ptrace_waking: races printed plan 1..3 but 2 nested results"
+
+{ hdr 5; races 1; faults 2; vmaccess 3; echo "ok 4 ptw:cpus 2 CPUs online (0-1)"
+  echo "not ok 5 ptw:dmesg splat: WARNING: kernel/signal.c:2410 at ptrace_stop+0x2c1/0x300"; done_line; } \
+	> "$f/dmesg.tap"
+boot guest-dmesg-splat check clean 3 "$f/dmesg.tap" "$f/clean.console"
+expect_red "splat only in the guest's dmesg (not ok ptw:dmesg, exit 3)" "guest check ptw:dmesg failed"
+
+# ---- the console --------------------------------------------------------------------
+
+{ console_head; echo "[    6.100000] ------------[ cut here ]------------"
+  echo "[    6.100001] WARNING: kernel/ptrace.c:301 at ptrace_check_attach+0x88/0x1a0, CPU#0: races/77"
+  echo "[    6.100002] Call Trace:"; drain_line; } > "$f/splat.console"
+boot console-splat check clean 1 "$f/clean.tap" "$f/splat.console"
+expect_red "splat only in the console (TAP all ok, exit 1)" "kernel splat in the console: [    6.100001] WARNING:"
+
+{ console_head; echo "[    6.200000] ** 12 printk messages dropped **"; drain_line; } > "$f/dropped.console"
+boot console-dropped check clean 1 "$f/clean.tap" "$f/dropped.console"
+expect_red "dropped printk messages in the console" "the console dropped printk messages"
+
+console_head > "$f/nodrain.console"
+boot no-drain check clean 1 "$f/clean.tap" "$f/nodrain.console"
+expect_red "console drain marker missing" "the console did not drain"
+
+{ console_head; echo "[    9.000000] ptw: console drain marker 0123456789abcdef"; } > "$f/stale.console"
+boot stale-drain check clean 1 "$f/clean.tap" "$f/stale.console"
+expect_red "console drain marker of another boot" "console drain marker has the wrong token"
+
+# ---- the inventory -----------------------------------------------------------------
+
+boot inv-missing check inv-missing 1 "$f/clean.tap" "$f/clean.console"
+expect_red "inventory: missing test" "inv-missing: missing test ptrace_waking:races:attach_stopped_on"
+
+sed -e 's/^# 1\.\.2$/# 1..3/' -e 's/^\(# ok 2 seed # SKIP needs 2 CPUs\)$/\1\n# ok 3 attach_stopped_on # SKIP no debugfs/' \
+	"$f/clean.tap" > "$f/newskip.tap"
+boot inv-new-skip check clean 1 "$f/newskip.tap" "$f/clean.console"
+expect_red "inventory: a new test that skips" "unexpected test ptrace_waking:races:attach_stopped_on (got skip"
+
+sed 's/^# ok 1 faults.init_allocation_sweep$/# ok 1 faults.init_allocation_sweep # SKIP no fault injection/' \
+	"$f/clean.tap" > "$f/nowskip.tap"
+boot inv-now-skips check clean 1 "$f/nowskip.tap" "$f/clean.console"
+expect_red "inventory: a test that now skips" \
+	"ptrace_waking:module_faults:faults.init_allocation_sweep: expected pass, got skip"
+
+boot known-now-passes check known 1 "$f/clean.tap" "$f/clean.console"
+expect_red "inventory: a known failure that now passes" "ptrace_waking:races:listen_waking_on: expected fail, got pass"
+
+boot no-inventory check nosuch 1 "$f/clean.tap" "$f/clean.console"
+expect_red "inventory: boot label absent" "no inventory for boot nosuch"
+
+# ---- control, demo ---------------------------------------------------------------------
+
+boot control-no-warning control control 1 "$f/control.tap" "$f/clean.console"
+expect_red "control boot without the WARNING in the console" "the console scan missed the control WARNING"
+
+sed 's/^ok 3 ptw:control-dmesg/not ok 3 ptw:control-dmesg/' "$f/control.tap" > "$f/control-missed.tap"
+boot control-dmesg-missed control control 3 "$f/control-missed.tap" "$f/control.console"
+expect_red "control boot whose guest dmesg scan missed the WARNING" "guest check ptw:control-dmesg failed"
+
+{ console_head; lkdtm_warning; echo "[    7.000000] BUG: sleeping function called from invalid context"; drain_line; } \
+	> "$f/control-extra.console"
+boot control-extra-splat control control 1 "$f/control.tap" "$f/control-extra.console"
+expect_red "control boot with a second, unexpected splat" "kernel splat in the console: [    7.000000] BUG:"
+
+boot demo-fail demo demo 3 "$f/demo.tap" "$f/clean.console"
+expect_red "demo: a reproducer failed (guest verdict 1)" "a reproducer or the guest script failed"
+
+boot demo-splat demo demo 1 "$f/demo.tap" "$f/splat.console"
+expect_red "demo: splat in the console" "kernel splat in the console"
+
+boot demo-no-drain demo demo 1 "$f/demo.tap" "$f/nodrain.console"
+expect_red "demo: console drain marker missing" "the console did not drain"
+
+# ---- every splat pattern, straight through verdict.py ---------------------------------
+
+logdir=$tmp/logs/patterns
+out=$tmp/out-patterns.txt
+bad=
+while IFS= read -r line; do
+	{ console_head | sed "s/@TOKEN@/abcdef0123456789/"; echo "[    6.0] $line"
+	  echo "[    9.0] ptw: console drain marker abcdef0123456789"; } > "$f/pattern.console"
+	rc=0
+	"$PTW_PYTHON" "$harness/verdict.py" boot --label pattern --mode stress --status 1 --tap "$f/clean.tap" \
+		--console "$f/pattern.console" --drain abcdef0123456789 --logdir "$logdir" >"$out" 2>&1 || rc=$?
+	if [ "$rc" -eq 0 ] || ! grep -q '^ERROR: .*console' "$out"; then
+		bad="$bad [$line]"
+	fi
+done <<-'EOF'
+	WARNING: kernel/signal.c:2410 at ptrace_stop+0x2c1/0x300, CPU#1: races/80
+	BUG: KASAN: slab-use-after-free in ptrace_check_attach+0x1b/0x1a0
+	BUG: sleeping function called from invalid context at kernel/ptrace.c:290
+	BUG kmalloc-64 (Not tainted): Object already free
+	kernel BUG at kernel/signal.c:2345!
+	Oops: general protection fault, probably for non-canonical address 0xdead000000000100: 0000 [#1] SMP
+	Kernel panic - not syncing: Fatal exception
+	UBSAN: shift-out-of-bounds in kernel/ptrace.c:77:3
+	ODEBUG: free active (active state 0) object: ffff888003a0c000 object type: timer_list
+	CFI failure at ptw_probe_check_attach+0x10/0x40 (target: 0x0; expected type: 0x12345678)
+	WARNING: possible circular locking dependency detected
+	WARNING: inconsistent lock state
+	WARNING: suspicious RCU usage
+	INFO: task races:81 blocked for more than 30 seconds.
+	rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:
+	unreferenced object 0xffff888004b1c000 (size 64):
+	Call Trace:
+	RIP: 0010:ptrace_check_attach+0x88/0x1a0
+	** 3 printk messages dropped **
+EOF
+if [ -z "$bad" ]; then
+	report "every console splat pattern is red" OK
+else
+	out=
+	report "every console splat pattern is red" FAIL "not red:$bad"
+fi
+logdir=
+
+# ---- compare ------------------------------------------------------------------------------
+
+printf '%s\n' "pass ptrace:vmaccess:vmaccess_at_exit" "pass seccomp:seccomp_bpf:TRACE_syscall.ptrace.negative_ENOSYS" \
+	"skip pidfd:pidfd_test:#3" "pass cgroup:test_freezer:test_cgfreezer_ptrace" "fail ptrace_waking:races:listen_waking_on" \
+	> "$f/vanilla.txt"
+sed 's/^fail ptrace_waking/pass ptrace_waking/' "$f/vanilla.txt" > "$f/patched.txt"
+compare() { # compare CASE PATCHED
+	out=$tmp/out-$1.txt
+	rc=0
+	"$PTW_PYTHON" "$harness/verdict.py" compare --patched "$2" --vanilla "$f/vanilla.txt" \
+		--collections "ptrace seccomp pidfd cgroup" --out "$tmp/compare-$1.md" >"$out" 2>&1 || rc=$?
+}
+logdir=
+compare compare-clean "$f/patched.txt"
+if [ "$rc" -eq 0 ] && grep -q '^| seccomp | 1 | 0 | 0 | 1 | 0 | 0 | 0 | 0 |$' "$tmp/compare-compare-clean.md"; then
+	report "compare: patched as good as vanilla, table written" OK
+else
+	report "compare: patched as good as vanilla, table written" FAIL "exit $rc or table row missing"
+fi
+sed 's/^pass seccomp:/fail seccomp:/' "$f/patched.txt" > "$f/patched-regress.txt"
+compare compare-regress "$f/patched-regress.txt"
+expect_red "compare: passes on vanilla, fails on patched" \
+	"seccomp:seccomp_bpf:TRACE_syscall.ptrace.negative_ENOSYS passes on the pristine kernel but fails"
+grep -v '^pass cgroup:' "$f/patched.txt" > "$f/patched-missing.txt"
+compare compare-missing "$f/patched-missing.txt"
+expect_red "compare: passes on vanilla, missing on patched" "cgroup:test_freezer:test_cgfreezer_ptrace passes on the pristine kernel but is missing"
+grep -v '^pass ptrace:' "$f/vanilla.txt" > "$f/vanilla-noptrace.txt"
+out=$tmp/out-compare-empty.txt
+rc=0
+"$PTW_PYTHON" "$harness/verdict.py" compare --patched "$f/patched.txt" --vanilla "$f/vanilla-noptrace.txt" \
+	--collections "ptrace seccomp pidfd cgroup" >"$out" 2>&1 || rc=$?
+expect_red "compare: a collection without vanilla results is not a pass" "collection ptrace: no result on the pristine kernel"
+
+# ---- inventory files ------------------------------------------------------------------
+
+out=$tmp/out-lint.txt
+printf '[x]\nfail seccomp:seccomp_bpf:global.kcmp\npass ptw:cpus\npass ptw:cpus\nmaybe ptw:dmesg\n' > "$f/bad-inventory.txt"
+rc=0
+"$PTW_PYTHON" "$harness/verdict.py" lint-inventory "$f/bad-inventory.txt" >"$out" 2>&1 || rc=$?
+expect_red "inventory lint: a known failure without evidence, duplicates, bad status" \
+	"needs its evidence" "listed twice" "expected 'pass|skip|fail TEST-ID'"
+rc=0
+"$PTW_PYTHON" "$harness/verdict.py" lint-inventory "$harness/inventory.txt" >"$out" 2>&1 || rc=$?
+if [ "$rc" -eq 0 ]; then
+	report "harness/inventory.txt parses" OK
+else
+	report "harness/inventory.txt parses" FAIL "lint-inventory failed"
+fi
+
+echo "1..$n"
+line="harness-selftest: $passed passed, $failed failed, 0 skipped"
+echo "# $line"
+if [ -n "$summary_file" ]; then
+	mkdir -p "$(dirname "$summary_file")"
+	echo "$line" > "$summary_file"
+fi
+[ "$failed" -eq 0 ]
