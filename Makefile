@@ -2,20 +2,24 @@
 #
 # ptrace-waking: the front door.  See README.md.
 #
-#   make check           lint, build everything, run every test in two boots
-#                        of the kernel and one of the debug kernel, with a
-#                        stress pass there (STRESS_SECONDS=)
+#   make check           lint (with the harness's own negative controls),
+#                        build everything, then five boots: the patched
+#                        kernel with the waking path on (the series' tests
+#                        and the upstream suites) and off, the pristine
+#                        kernel with the same config (upstream suites), an
+#                        LKDTM control boot, and the debug kernel with KUnit
+#                        and a stress pass (STRESS_SECONDS=)
 #   make demo            build, boot, run the race scenarios with the waking
-#                        path off and on (ITERS=), print the table and the
-#                        module's counters
+#                        path off and on (ITERS=), print the table; writes
+#                        Documentation/results/demo.txt
 #   make stress          soak the debug kernel for DURATION= (600, 30m, 2h)
-#   make bench           PTRACE_SYSCALL round-trip cost of the waking path and
-#                        the module, interleaved in one boot; updates README
+#   make bench           cost of the waking path and the module, in one boot
+#                        under QEMU icount; updates README
 #   make KDIR=<tree>     build only ptrace_waking.ko against your kernel tree
 #   make selftest-patch  regenerate the series' kselftests patch
 #
 # Caches (kernel source, kernel builds, bindgen) live in $(PTW_CACHE);
-# modules, VM images, console logs and TAP output in ./build/.
+# modules, kselftests, VM images, console logs and TAP output in ./build/.
 
 # ---- pinned inputs ---------------------------------------------------------
 export PTW_KVER_PIN := 7.3.4-1~bpo13+1
@@ -29,6 +33,10 @@ BUILD := $(CURDIR)/build
 KSRC := $(PTW_CACHE)/src/linux-$(PTW_KVER_PIN)
 KOUT := $(PTW_CACHE)/build/normal
 KOUT_DEBUG := $(PTW_CACHE)/build/debug
+# The pristine tree (a git worktree of the source at tag "pristine") and
+# its build, with the same configuration as the patched kernel.
+KSRC_VANILLA := $(PTW_CACHE)/src/vanilla
+KOUT_VANILLA := $(PTW_CACHE)/build/vanilla
 
 # ---- toolchain: Debian's rustc-web and LLVM 19, pinned bindgen -------------
 export BINDGEN := $(PTW_CACHE)/bindgen-$(PTW_BINDGEN_VERSION)/bin/bindgen
@@ -52,17 +60,21 @@ MODULE_DIR := $(BUILD)/module/kdir
 endif
 MODULE_KO := $(MODULE_DIR)/rust/ptrace_waking.ko
 MODULE_DEBUG_KO := $(BUILD)/module/debug/rust/ptrace_waking.ko
-SELFTESTS := $(BUILD)/selftests
+KSELFTEST := $(BUILD)/kselftest
+# Collections the kselftest-install carries: the series' own and the
+# upstream ones of harness/upstream.list.
+UPSTREAM_TARGETS := $(sort $(shell sed -e 's/\#.*//' -e 's/:.*//' harness/upstream.list))
 INITRAMFS := $(BUILD)/initramfs.cpio
 INITRAMFS_DEBUG := $(BUILD)/initramfs-debug.cpio
 
-.PHONY: all module module-debug bootstrap kernel kernel-debug selftests initramfs \
-	initramfs-debug check demo stress bench clean help lint selftest-patch
+.PHONY: all module module-debug bootstrap kernel kernel-debug kernel-vanilla selftests \
+	initramfs initramfs-debug check demo stress bench clean help lint selftest-patch \
+	harness-selftest
 
 all: module
 
 help:
-	@sed -n '3,18p' Makefile
+	@sed -n '3,23p' Makefile
 
 bootstrap:
 	@$(H)/bootstrap.sh
@@ -78,10 +90,15 @@ kernel: bootstrap
 kernel-debug: kernel
 	@$(H)/build-kernel.sh "$(KSRC)" "$(KOUT_DEBUG)" $(H)/kernel.config $(H)/kernel-debug.config
 
+# The pristine kernel, same fragment, for the upstream suites' baseline.
+kernel-vanilla: kernel
+	@$(H)/vanilla-tree.sh "$(KSRC)" "$(KSRC_VANILLA)"
+	@$(H)/build-kernel.sh "$(KSRC_VANILLA)" "$(KOUT_VANILLA)" $(H)/kernel.config
+
 module: kernel
 selftests: kernel
 else
-kernel kernel-debug:
+kernel kernel-debug kernel-vanilla:
 	$(error make KDIR=... builds only the module; drop KDIR to build the kernel)
 endif
 
@@ -99,39 +116,51 @@ module-debug: kernel-debug
 selftest-patch: kernel
 	@$(H)/selftest-patch.sh gen "$(KSRC)" "$(CURDIR)/patches"
 
-# The kselftests build with the kernel's own lib.mk: they are copied into
-# the tree's tools/testing/selftests/ and built there, static, into ./build.
+# The kselftests: a kselftest-install of the patched tree (the kernel's own
+# lib.mk, run_kselftest.sh and runner) with the series' collection, copied
+# from selftests/ptrace_waking/ (its one source), and the upstream ones.
+# The same binaries run on the patched and the pristine kernel.
 selftests:
-	@mkdir -p $(SELFTESTS)
+	@printf '==> building the kselftests (%s) into %s\n' "ptrace_waking $(UPSTREAM_TARGETS)" "$(KSELFTEST)" >&2
 	@rsync -a --delete selftests/ptrace_waking/ $(KSRC)/tools/testing/selftests/ptrace_waking/
-	@$(MAKE) -s -C $(KSRC)/tools/testing/selftests/ptrace_waking \
-		OUTPUT=$(SELFTESTS) KHDR_INCLUDES="-isystem $(KOUT)/usr/include"
-	@$(MAKE) -s --no-print-directory -C $(KSRC)/tools/testing/selftests/ptrace_waking \
-		COLLECTION=ptrace_waking emit_tests > $(SELFTESTS)/kselftest-list.txt
+	@rm -rf $(KSELFTEST) && mkdir -p $(BUILD)/kselftest-build
+	@$(MAKE) -s -C $(KSRC)/tools/testing/selftests O=$(BUILD)/kselftest-build \
+		TARGETS="ptrace_waking $(UPSTREAM_TARGETS)" KHDR_INCLUDES="-isystem $(KOUT)/usr/include" \
+		INSTALL_PATH=$(KSELFTEST) install > $(BUILD)/kselftest-build.log 2>&1 \
+		|| { tail -30 $(BUILD)/kselftest-build.log >&2; echo "ERROR: kselftest build failed (log: $(BUILD)/kselftest-build.log)" >&2; exit 1; }
 
 initramfs: module selftests
 	@mkdir -p $(BUILD)
-	@$(H)/mkinitramfs.sh $(INITRAMFS) $(MODULE_KO) $(SELFTESTS)
+	@$(H)/mkinitramfs.sh $(INITRAMFS) $(KSELFTEST) $(MODULE_DIR)/rust
 
 initramfs-debug: module-debug selftests
 	@mkdir -p $(BUILD)
-	@$(H)/mkinitramfs.sh $(INITRAMFS_DEBUG) $(MODULE_DEBUG_KO) $(SELFTESTS)
+	@$(H)/mkinitramfs.sh $(INITRAMFS_DEBUG) $(KSELFTEST) $(BUILD)/module/debug/rust
 
 # Series and module hygiene: checkpatch --strict must be silent on every
 # patch, rustfmt must have nothing to change.  /usr/bin first so that
 # checkpatch's spdxcheck.py finds Debian's python3-ply and python3-git.
 # The selftests patch keeps checkpatch's BRACES warnings on purpose (its
 # commit message says why); nothing else is ignored anywhere.
-lint: kernel
+lint: kernel harness-selftest
 	@printf '==> checkpatch --strict on patches/, selftests patch in sync, rustfmt --check on rust/\n' >&2
 	@cd $(KSRC) && for p in $$(sed -e 's/#.*//' -e '/^[[:space:]]*$$/d' $(CURDIR)/patches/series); do \
-		case $$p in 0008-selftests-*) ign="--ignore BRACES" ;; *) ign= ;; esac; \
+		case $$p in 0000-*) continue ;; *-selftests-*) ign="--ignore BRACES" ;; *) ign= ;; esac; \
 		PATH=/usr/bin:$$PATH perl scripts/checkpatch.pl --strict -q $$ign $(CURDIR)/patches/$$p \
 		|| { echo "ERROR: checkpatch --strict complains about patches/$$p (see above)" >&2; exit 1; }; \
 	done
 	@$(H)/selftest-patch.sh check "$(KSRC)" "$(CURDIR)/patches"
 	@/usr/bin/rustfmt --edition 2021 --config-path $(KSRC)/.rustfmt.toml --check rust/*.rs \
 		|| { echo "ERROR: rust/ needs rustfmt (see diff above)" >&2; exit 1; }
+
+# The harness's negative controls (seconds, no kernel): run-vm.sh and
+# verdict.py against a stub QEMU, every failure mode must come out red.
+harness-selftest:
+	@printf '==> harness self-test: shellcheck, and every way a boot can fail must be red\n' >&2
+	@mkdir -p $(BUILD)/logs
+	@shellcheck -x -S warning $(H)/*.sh $(H)/selftest/run.sh $(H)/selftest/stub/qemu-system-x86_64 \
+		|| { echo "ERROR: shellcheck complains about harness/ (see above)" >&2; exit 1; }
+	@$(H)/selftest/run.sh $(BUILD)/logs/harness-selftest.txt
 
 # Guest seconds of the stress pass in make check's debug boot; it goes on
 # past them until STRESS_MIN race iterations are done.
@@ -140,30 +169,72 @@ STRESS_MIN ?= 100000
 # Module load/unload churn during the stress pass (0 turns it off).
 STRESS_CHURN ?= 1
 
-# Three boots: the waking path on (the default), off from the kernel
-# command line, and the debug kernel (lockdep, KASAN, kmemleak, fault
-# injection) with the whole suite and the stress pass.  Each prints its
-# own summary; the last line adds them up.
-check: lint initramfs initramfs-debug
-	@rm -f $(BUILD)/logs/summary-*.txt; rc=0; \
-	$(H)/run-vm.sh check $(KOUT)/arch/x86/boot/bzImage $(INITRAMFS) $(BUILD)/logs waking-on || rc=1; \
-	$(H)/run-vm.sh check $(KOUT)/arch/x86/boot/bzImage $(INITRAMFS) $(BUILD)/logs waking-off ptrace_waking=off || rc=1; \
-	PTW_VM_TIMEOUT=$$((2400 + $(STRESS_SECONDS))) $(H)/run-vm.sh check $(KOUT_DEBUG)/arch/x86/boot/bzImage \
-		$(INITRAMFS_DEBUG) $(BUILD)/logs debug "ptw.stress=$(STRESS_SECONDS) ptw.stress_min=$(STRESS_MIN) ptw.churn=$(STRESS_CHURN)" || rc=1; \
-	for b in waking-on waking-off debug; do \
-		cat $(BUILD)/logs/summary-$$b.txt 2>/dev/null || echo "$$b: 0 passed, 1 failed, 0 skipped"; \
-	done | awk '{ print "    " $$0; p += $$2; f += $$4; s += $$6 } \
-		END { printf "total: %d passed, %d failed, %d skipped\n", p, f, s }'; \
+# The boots of make check.  Each prints its own summary (harness/verdict.py
+# decides it: the guest's verdict, the TAP's shape, both splat scans, the
+# pinned inventory of harness/inventory.txt); the last line adds them up.
+#   waking-on   patched kernel (kCFI), the series' kselftests and the
+#               upstream suites of harness/upstream.list
+#   waking-off  the same kernel booted with ptrace_waking=off
+#   vanilla     the pristine kernel, same config, the upstream suites:
+#               a test that passes there must pass on waking-on
+#   control     negative control: one LKDTM WARN that both splat scans
+#               must catch
+#   debug       the debug kernel (lockdep, KASAN, kmemleak, fault
+#               injection, KUnit and the Rust doctests), then the stress pass
+BOOTS := waking-on waking-off vanilla control debug
+KERNEL_waking-on := $(KOUT)
+KERNEL_waking-off := $(KOUT)
+KERNEL_vanilla := $(KOUT_VANILLA)
+KERNEL_control := $(KOUT)
+KERNEL_debug := $(KOUT_DEBUG)
+CMDLINE_waking-on := ptw.role=waking-on
+CMDLINE_waking-off := ptw.role=waking-off ptrace_waking=off
+CMDLINE_vanilla := ptw.role=vanilla
+CMDLINE_control := ptw.role=control
+CMDLINE_debug := ptw.role=debug ptw.stress=$(STRESS_SECONDS) ptw.stress_min=$(STRESS_MIN) \
+	ptw.churn=$(STRESS_CHURN)
+MODE_control := control
+INITRD_debug := $(INITRAMFS_DEBUG)
+TIMEOUT_debug := $(shell echo $$((2400 + $(STRESS_SECONDS))))
+# Summaries the closing line adds up: the lint stage's tests, then the boots.
+SUMMARIES := $(BUILD)/logs/harness-selftest.txt $(foreach b,$(BOOTS),$(BUILD)/logs/summary-$(b).txt)
+
+check: lint initramfs initramfs-debug kernel-vanilla
+	@rm -f $(BUILD)/logs/summary-*.txt $(BUILD)/logs/results-*.txt; rc=0; \
+	$(foreach b,$(BOOTS),PTW_VM_TIMEOUT=$(or $(TIMEOUT_$(b)),1200) $(H)/run-vm.sh $(or $(MODE_$(b)),check) \
+		$(KERNEL_$(b))/arch/x86/boot/bzImage $(or $(INITRD_$(b)),$(INITRAMFS)) $(BUILD)/logs $(b) \
+		"$(CMDLINE_$(b))" || rc=1;) \
+	printf '\n==> upstream suites: the pristine kernel against the series, same config\n' >&2; \
+	python3 $(H)/verdict.py compare --patched $(BUILD)/logs/results-waking-on.txt \
+		--vanilla $(BUILD)/logs/results-vanilla.txt --collections "$(UPSTREAM_TARGETS)" \
+		--out $(BUILD)/logs/upstream-compare.md || rc=1; \
+	for f in $(SUMMARIES); do \
+		cat $$f 2>/dev/null || echo "$$(basename $$f .txt): 0 passed, 1 failed, 0 skipped (no summary)"; \
+	done | awk '{ print "    " $$0; p += $$2; f += $$4; s += $$6; x += $$8 } \
+		END { printf "total: %d passed, %d failed, %d skipped, %d expected failures (they fail on the pristine kernel too)\n", p, f, s, x }'; \
 	$(H)/timings.sh $(BUILD)/logs $$rc || true; \
 	exit $$rc
 
 # Iterations per race scenario and mode in make demo.
 ITERS ?= 2000
 
+# The races kselftest sized for a demo, in one boot; its assertions decide
+# the verdict.  The table and the raw lines go to the terminal and, with
+# what produced them, to Documentation/results/demo.txt.
 demo: initramfs
-	@PTW_VM_TIMEOUT=$$((900 + $(ITERS) / 10)) $(H)/run-vm.sh demo $(KOUT)/arch/x86/boot/bzImage $(INITRAMFS) $(BUILD)/logs demo ptw.iters=$(ITERS)
-	@printf '\n==> races: %s iterations per scenario and mode (waking path off, then on)\n\n' "$(ITERS)"
-	@$(H)/demo-table.sh $(BUILD)/logs/tap-demo.log
+	@PTW_VM_TIMEOUT=$$((900 + $(ITERS) / 10)) $(H)/run-vm.sh demo $(KOUT)/arch/x86/boot/bzImage $(INITRAMFS) \
+		$(BUILD)/logs demo ptw.iters=$(ITERS)
+	@{ printf '# make demo ITERS=%s, %s\n' "$(ITERS)" "$$(date -u +%Y-%m-%dT%H:%MZ)"; \
+	   printf '# project commit %s%s, series: %s\n' "$$(git rev-parse --short HEAD)" \
+		"$$(git diff --quiet HEAD -- patches rust selftests || echo ' + local changes')" \
+		"$$(sed -e 's/\#.*//' -e '/^$$/d' patches/series | cut -c1-4 | tr '\n' ' ')"; \
+	   printf '# guest: %s, %s\n' "$$(sed -n 's/^# kernel: //p' $(BUILD)/logs/tap-demo.log)" \
+		"$$(cat $(BUILD)/logs/vm-demo.txt)"; \
+	   echo; $(H)/demo-table.sh $(BUILD)/logs/tap-demo.log; \
+	   echo; echo '# raw lines of the races kselftest:'; grep 'race=' $(BUILD)/logs/tap-demo.log; \
+	} > $(BUILD)/logs/demo.txt
+	@cat $(BUILD)/logs/demo.txt
+	@mkdir -p Documentation/results && cp $(BUILD)/logs/demo.txt Documentation/results/demo.txt
 
 # Benchmark (not a test): BENCH_ROUNDS interleaved rounds of BENCH_N
 # PTRACE_SYSCALL round trips per mode, in one boot; the table goes to

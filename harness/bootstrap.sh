@@ -11,14 +11,17 @@ set -euo pipefail
 # rust-src and cannot build kernel Rust; these four come from one source
 # package, so the versions always pair.  clang/lld/llvm 19: LLVM=-19 build.
 # busybox-static + cpio: the guest initramfs.  QEMU: see below.
-# libc6-dev: static kselftests.  python3-ply/-git: checkpatch's spdxcheck.
-# The rest: kernel build prerequisites.
+# libc6-dev: static kselftests.  libcap-dev: the upstream seccomp and
+# pidfd kselftests.  coreutils: timeout and stdbuf for the kernel's
+# kselftest runner in the guest.  python3-ply/-git: checkpatch's
+# spdxcheck.  shellcheck: the harness's lint.  The rest: kernel build
+# prerequisites.
 PKGS="rustc-web rust-web-src rustfmt-web rust-web-clippy
       clang-19 lld-19 llvm-19 libclang-19-dev
-      busybox-static cpio kmod
-      flex bison bc libelf-dev libssl-dev libc6-dev
+      busybox-static cpio kmod coreutils
+      flex bison bc libelf-dev libssl-dev libc6-dev libcap-dev
       make gcc perl python3 git xz-utils rsync
-      python3-ply python3-git"
+      python3-ply python3-git shellcheck"
 
 missing=()
 for p in $PKGS; do

@@ -17,8 +17,8 @@
 # the module's wait_summary as "wait_summary KEY VALUE" lines.
 rounds=${1:-7}
 n=${2:-20000}
-T=/ptw/tests
-KO=$T/ptrace_waking.ko
+T=/ptw/kselftest/ptrace_waking
+KO=${PTRACE_WAKING_KO:-/ptw/ptrace_waking.ko}
 SYSCTL=/proc/sys/kernel/ptrace_waking
 EV=/sys/kernel/tracing/events/ptrace
 MOD=/sys/kernel/debug/ptrace_waking

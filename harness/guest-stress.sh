@@ -23,8 +23,8 @@ min=${2:-100000}
 totals_file=${3:-/dev/stdout}
 step=${PTW_STRESS_STEP:-8}
 storm=${PTW_STRESS_STORM:-40}
-T=/ptw/tests
-KO=$T/ptrace_waking.ko
+T=/ptw/kselftest/ptrace_waking
+KO=${PTRACE_WAKING_KO:-/ptw/ptrace_waking.ko}
 SYSCTL=/proc/sys/kernel/ptrace_waking
 CA=/sys/kernel/tracing/events/ptrace/ptrace_check_attach
 STOP=/tmp/stress.stop
@@ -132,6 +132,7 @@ while :; do
 	mode=$((round % 2))
 	echo $mode > $SYSCTL
 	for n in $names; do
+		chunk=0
 		eval "chunk=\$chunk_$n"
 		[ -n "${PTW_STRESS_VERBOSE:-}" ] && echo "#   round $round: race_$n $chunk ..."
 		s0=$(now_ms)
@@ -140,10 +141,17 @@ while :; do
 		it=$(echo "$out" | sed -n 's/.*iterations=\([0-9]*\).*/\1/p')
 		e=$(echo "$out" | sed -n 's/.* esrch=\([0-9]*\).*/\1/p')
 		o=$(echo "$out" | sed -n 's/.* other_errors=\([0-9]*\).*/\1/p')
+		ee=$(echo "$out" | sed -n 's/.* eager_esrch=\([0-9]*\).*/\1/p')
 		if [ "$rc" -ne 0 ] || [ "${e:-x}" != 0 ] || [ "${o:-x}" != 0 ] || [ "${it:-0}" -ne "$chunk" ]; then
 			fail "race_$n (waking $mode): rc=$rc $out"
 			sed -n '1,5s/^/#   stderr: /p' /tmp/stress.err
 		fi
+		# The window scenarios' eager requests: with the waking path on
+		# none may fail (they wait instead).
+		case $n in listen|listen_interrupt)
+			[ $mode = 1 ] && [ "${ee:-x}" != 0 ] &&
+				fail "race_$n (waking on): eager requests failed: $out" ;;
+		esac
 		if [ $round -eq 1 ]; then
 			# Size the next rounds: about $step seconds per scenario.
 			c=$(( chunk * step * 1000 / ms ))
@@ -188,8 +196,24 @@ echo "$reasons" | while read -r num name; do
 	c=$(echo "$hist" | awk -v n="$num" '$2 == "reason:" && $3 == n { print $6 }')
 	echo "#   $name ${c:-0}"
 done
+# The kernel side must show what the run is for: waits cut short by a
+# tracer's SIGKILL (restart_waking) and by a tracee's (waking_failed), no
+# wait that ran into the bound, and, with churn, module reloads.
+count() {
+	num=$(echo "$reasons" | awk -v n="$1" '$2 == n { print $1 }')
+	echo "$hist" | awk -v n="$num" '$2 == "reason:" && $3 == n { s += $6 } END { print s + 0 }'
+}
+timeouts=$(count ESRCH_WAKING_TIMEOUT)
+restarts=$(count RESTART_WAKING)
+wfailed=$(count ESRCH_WAKING_FAILED)
+cycles=$(cat /tmp/churn.cycles)
+[ "$timeouts" = 0 ] || fail "$timeouts requests ran into the waking bound (ESRCH_WAKING_TIMEOUT)"
+[ "$restarts" -gt 0 ] || fail "no waking wait was interrupted by a SIGKILL (RESTART_WAKING = 0)"
+[ "$wfailed" -gt 0 ] || fail "no waking wait ended with its tracee killed (ESRCH_WAKING_FAILED = 0)"
+[ "${PTW_STRESS_CHURN:-1}" = 0 ] || [ "$cycles" -gt 0 ] || fail "no module load/unload cycle completed"
 line="seconds=$el rounds=$round iterations=$total ${per}storm_rounds=$storm_rounds"
-line="$line sigkills=$sigkills module_cycles=$(cat /tmp/churn.cycles) failures=$failures"
+line="$line sigkills=$sigkills module_cycles=$cycles restart_waking=$restarts waking_failed=$wfailed"
+line="$line waking_timeout=$timeouts failures=$failures"
 echo "# stress: $line"
 echo "$line" > "$totals_file"
 [ "$failures" -eq 0 ] && [ "$total" -ge "$min" ]

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 # Common helpers for the harness scripts: progress lines with elapsed time,
 # fatal errors that name the fix, and the cache layout.  Sourced, not run.
 

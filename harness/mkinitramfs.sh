@@ -1,33 +1,55 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# mkinitramfs.sh OUT.cpio MODULE.ko TESTDIR
+# mkinitramfs.sh OUT.cpio KSELFTEST_DIR MODULE_DIR
 #
 # The guest's whole userspace: Debian's static busybox, harness/guest-init.sh
-# as /init, and the module plus the kselftest binaries under /ptw/tests/.
+# as /init, a kselftest-install tree (run_kselftest.sh, kselftest-list.txt
+# and the collections) under /ptw/kselftest, the modules of MODULE_DIR
+# (ptrace_waking.ko and, if built, ptrace_waking_kunit.ko) under /ptw, and
+# what the kernel's runner and the dynamically linked upstream kselftests
+# need from the host: coreutils' timeout and stdbuf, and every shared
+# library ldd names for them, at the same paths.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-out=$1 ko=$2 testdir=$3
+out=$1 ks=$2 moddir=$3
 here=$(cd "$(dirname "$0")" && pwd)
 [ -x /bin/busybox ] || die "/bin/busybox missing: apt-get install busybox-static"
 case "$(ldd /bin/busybox 2>&1 || true)" in
 *"not a dynamic"*) ;;
 *) die "/bin/busybox is not the static one: apt-get install busybox-static" ;;
 esac
+[ -x "$ks/run_kselftest.sh" ] || die "$ks is not a kselftest-install tree (no run_kselftest.sh)"
+[ -f "$moddir/ptrace_waking.ko" ] || die "$moddir/ptrace_waking.ko missing (make module)"
 
 root=$(mktemp -d "${out%/*}/.initramfs.XXXXXX")
 trap 'rm -rf "$root"' EXIT
-mkdir -p "$root"/{bin,dev,proc,sys,tmp,ptw/tests}
+mkdir -p "$root"/{bin,dev,proc,sys,tmp,ptw/bin}
 cp /bin/busybox "$root/bin/busybox"
 install -m 0755 "$here/guest-init.sh" "$root/init"
-install -m 0644 "$ko" "$root/ptw/tests/"
-find "$testdir" -maxdepth 1 -type f -perm -u+x -exec install -m 0755 {} "$root/ptw/tests/" \;
-# Which binaries are tests (kselftest's own list); the rest are helpers.
-install -m 0644 "$testdir/kselftest-list.txt" "$root/ptw/"
-install -m 0755 "$here/guest-races.sh" "$root/ptw/races.sh"
+cp -a "$ks" "$root/ptw/kselftest"
+for m in ptrace_waking ptrace_waking_kunit; do
+	[ -f "$moddir/$m.ko" ] && install -m 0644 "$moddir/$m.ko" "$root/ptw/"
+done
+install -m 0644 "$here/upstream.list" "$root/ptw/"
+# The guest's dmesg scan uses the host console scan's pattern: one source.
+python3 "$here/verdict.py" splat-regex > "$root/ptw/splat.regex"
 install -m 0755 "$here/guest-stress.sh" "$root/ptw/stress.sh"
 install -m 0755 "$here/guest-bench.sh" "$root/ptw/bench.sh"
+install -m 0755 "$(command -v timeout)" "$(command -v stdbuf)" "$root/ptw/bin/"
+stdbuf_lib=/usr/libexec/coreutils/libstdbuf.so
+[ -f $stdbuf_lib ] && install -D -m 0644 $stdbuf_lib "$root$stdbuf_lib"
+
+# Shared libraries of every dynamically linked ELF file, with their
+# symlinks, at the host's paths (the guest has the host's glibc ABI).
+find "$root/ptw" -type f -perm -u+x -print0 |
+	xargs -0 ldd 2>/dev/null |
+	awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// && $2 ~ /^\(/ { print $1 }' |
+	sort -u | while read -r lib; do
+		install -D -m 0755 "$(readlink -f "$lib")" "$root$lib"
+	done
+
 (cd "$root" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc -R 0:0 --quiet) > "$out.tmp"
 mv "$out.tmp" "$out"
 info "initramfs: $out ($(du -h "$out" | cut -f1))"
