@@ -33,6 +33,11 @@ export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
+# What udev would add: the kernel's runner logs to /dev/stdout.
+ln -sf /proc/self/fd /dev/fd
+ln -sf /proc/self/fd/0 /dev/stdin
+ln -sf /proc/self/fd/1 /dev/stdout
+ln -sf /proc/self/fd/2 /dev/stderr
 mount -t debugfs debugfs /sys/kernel/debug
 mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
 mkdir -p /tmp /sys/fs/cgroup && mount -t tmpfs tmpfs /tmp
@@ -166,7 +171,7 @@ if [ "$ntests" -gt 0 ]; then
 	[ -n "$timeout" ] && args="$args -o $timeout"
 	# busybox sh has no PIPESTATUS: carry the exit code out of the pipe.
 	{ $KS/run_kselftest.sh $args 2>&1; echo $? > /tmp/rc; } |
-		sed -u -e '/^TAP version 13$/d' -e '/^1\.\.[0-9]*$/d' >&3
+		sed -e '/^TAP version 13$/d' -e '/^1\.\.[0-9]*$/d' >&3
 	[ "$(cat /tmp/rc)" = 0 ] || fail=1
 	i=$ntests
 fi

@@ -33,6 +33,14 @@ for m in ptrace_waking ptrace_waking_kunit; do
 	[ -f "$moddir/$m.ko" ] && install -m 0644 "$moddir/$m.ko" "$root/ptw/"
 done
 install -m 0644 "$here/upstream.list" "$root/ptw/"
+# Upstream collections without a settings file get the runner's default
+# timeout of 45 s, too short for some of their tests under QEMU TCG
+# (pidfd_test sleeps 3 s per case, eight cases): give them 300 s.
+for c in $(sed -e 's/#.*//' -e 's/:.*//' "$here/upstream.list" | sort -u); do
+	[ -d "$root/ptw/kselftest/$c" ] && [ ! -f "$root/ptw/kselftest/$c/settings" ] &&
+		printf '# ptrace-waking harness: 45 s is too short under QEMU TCG\ntimeout=300\n' \
+			> "$root/ptw/kselftest/$c/settings"
+done
 # The guest's dmesg scan uses the host console scan's pattern: one source.
 python3 "$here/verdict.py" splat-regex > "$root/ptw/splat.regex"
 install -m 0755 "$here/guest-stress.sh" "$root/ptw/stress.sh"
@@ -43,12 +51,14 @@ stdbuf_lib=/usr/libexec/coreutils/libstdbuf.so
 
 # Shared libraries of every dynamically linked ELF file, with their
 # symlinks, at the host's paths (the guest has the host's glibc ABI).
-find "$root/ptw" -type f -perm -u+x -print0 |
-	xargs -0 ldd 2>/dev/null |
-	awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// && $2 ~ /^\(/ { print $1 }' |
-	sort -u | while read -r lib; do
-		install -D -m 0755 "$(readlink -f "$lib")" "$root$lib"
-	done
+# (ldd fails for the shell scripts among them, hence the "|| true".)
+libs=$(find "$root/ptw" -type f -perm -u+x -print0 | { xargs -0 ldd 2>/dev/null || true; } |
+	awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// && $2 ~ /^\(/ { print $1 }' | sort -u)
+# glibc dlopen()s libgcc_s for pthread_exit()'s unwinding; ldd can't see it.
+libs="$libs $(ldconfig -p | awk '$1 == "libgcc_s.so.1" && /x86-64/ { print $NF; exit }')"
+for lib in $libs; do
+	install -D -m 0755 "$(readlink -f "$lib")" "$root$lib"
+done
 
 (cd "$root" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc -R 0:0 --quiet) > "$out.tmp"
 mv "$out.tmp" "$out"
