@@ -39,19 +39,9 @@ static int cmp_ull(const void *a, const void *b)
 
 static pid_t start_tracee(void)
 {
-	long opts = PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD;
-	pid_t pid = fork();
+	pid_t pid = spawn_spinner();
 
-	if (pid == 0) {
-		die_child_with_parent();
-		for (;;)
-			getppid();
-	}
-	if (pid < 0)
-		return -1;
-	track(pid);
-	if (ptrace(PTRACE_SEIZE, pid, 0, (void *)opts) ||
-	    ptrace(PTRACE_INTERRUPT, pid, 0, 0))
+	if (pid < 0 || seize_interrupt(pid, PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD))
 		return -1;
 	return pid;
 }
@@ -68,7 +58,7 @@ static int roundtrip(long n)
 	for (i = 0; i < warm + n; i++) {
 		if (i == warm)
 			t0 = now_ns();
-		if (ptrace(PTRACE_SYSCALL, pid, 0, 0) ||
+		if (race_ptrace(PTRACE_SYSCALL, pid, 0, 0) ||
 		    waitpid(pid, &status, __WALL) != pid || !WIFSTOPPED(status)) {
 			perror("PTRACE_SYSCALL round trip");
 			cleanup();
@@ -82,21 +72,6 @@ static int roundtrip(long n)
 	return 0;
 }
 
-/* Wait for the tracee's PTRACE_EVENT_STOP, suppressing SIGCONT's stop. */
-static int event_stop(pid_t pid)
-{
-	int status;
-
-	for (;;) {
-		if (waitpid(pid, &status, __WALL) != pid || !WIFSTOPPED(status))
-			return -1;
-		if ((status >> 16) == PTRACE_EVENT_STOP)
-			return 0;
-		ptrace(PTRACE_INTERRUPT, pid, 0, 0);
-		ptrace(PTRACE_CONT, pid, 0, 0);
-	}
-}
-
 static int waking(long n)
 {
 	unsigned long long *lat = calloc(n, sizeof(*lat)), t0;
@@ -104,23 +79,23 @@ static int waking(long n)
 	pid_t pid = start_tracee();
 	siginfo_t si;
 
-	if (!lat || pid < 0 || event_stop(pid))
+	if (!lat || pid < 0 || get_event_stop(pid))
 		return 1;
 	for (i = 0; i < n; i++) {
-		if (ptrace(PTRACE_LISTEN, pid, 0, 0))
+		if (race_ptrace(PTRACE_LISTEN, pid, 0, 0))
 			break;
 		kill(pid, SIGCONT);
 		t0 = now_ns();
-		if (ptrace(PTRACE_GETSIGINFO, pid, 0, &si)) {
+		if (race_ptrace(PTRACE_GETSIGINFO, pid, 0, &si)) {
 			/* The spurious ESRCH a tracer has to handle. */
 			eager_esrch++;
-			if (event_stop(pid) || ptrace(PTRACE_GETSIGINFO, pid, 0, &si))
+			if (get_event_stop(pid) || race_ptrace(PTRACE_GETSIGINFO, pid, 0, &si))
 				break;
 			lat[i] = now_ns() - t0;
 			continue;
 		}
 		lat[i] = now_ns() - t0;
-		if (event_stop(pid))
+		if (get_event_stop(pid))
 			break;
 	}
 	cleanup();

@@ -7,36 +7,45 @@
  * it spends much of its time in ptrace_check_attach()'s waking wait.
  * After a random delay (0-2 ms) this program SIGKILLs the tracer, the
  * tracee, or both.  Whatever is killed, everything must die and be
- * reaped: a tracer killed in the wait leaves it (ESRCH_WAKING_KILLED), a
- * tracee killed while waking ends the tracer's wait (fatal_signal), a
- * killed tracer takes its tracee along (PTRACE_O_EXITKILL).  This process
- * is a child subreaper, so orphaned tracees are reaped here too.
+ * reaped: a tracer killed in the wait leaves it at once (the wait is
+ * interruptible: reason RESTART_WAKING, and the restart never happens
+ * because the tracer dies), a tracee killed while waking ends the
+ * tracer's wait (PT_WAKING cleared at site fatal_signal, reason
+ * ESRCH_WAKING_FAILED), a killed tracer takes its tracee along
+ * (PTRACE_O_EXITKILL).  This process is a child subreaper, so orphaned
+ * tracees are reaped here too.
+ *
+ * Before the SIGKILL the tracer also gets a SIGUSR1, which it handles:
+ * in the wait that interrupts the request, the handler runs and the
+ * request is restarted (reason RESTART_WAKING, then the wait again), so
+ * the SIGKILL often finds the tracer in a restarted request.
  *
  * Usage: kill_storm [ROUNDS] [TIMEOUT_SEC]
  * Output: "scenario=kill_storm rounds=N kills_tracer=N kills_tracee=N
- *          kills_both=N sigkills=N other_errors=N"
+ *          kills_both=N sigkills=N sigusr1s=N other_errors=N"
  * Exit status: 0, 1 on a setup failure, 2 if a round did not finish
  * (something survived its SIGKILL or was never reaped).
  */
 #include "race_common.h"
 
+static void on_usr1(int sig)
+{
+	(void)sig;
+}
+
 /* The tracer: never returns; exits when its tracee is gone. */
 static void tracer(int ready_fd)
 {
+	struct sigaction sa = { .sa_handler = on_usr1, .sa_flags = SA_RESTART };
 	siginfo_t si;
 	int status;
 	pid_t pid;
 
 	die_child_with_parent();
-	pid = fork();
-	if (pid == 0) {
-		die_child_with_parent();
-		for (;;)
-			getppid();
-	}
-	if (pid < 0 ||
-	    ptrace(PTRACE_SEIZE, pid, 0, (void *)(long)PTRACE_O_EXITKILL) ||
-	    ptrace(PTRACE_INTERRUPT, pid, 0, 0))
+	alarm(0);
+	sigaction(SIGUSR1, &sa, NULL);
+	pid = spawn_spinner();
+	if (pid < 0 || seize_interrupt(pid, PTRACE_O_EXITKILL))
 		_exit(1);
 	if (write(ready_fd, &pid, sizeof(pid)) != sizeof(pid))
 		_exit(1);
@@ -47,21 +56,21 @@ static void tracer(int ready_fd)
 			_exit(0);
 		if ((status >> 16) != PTRACE_EVENT_STOP) {
 			/* signal-delivery-stop (SIGCONT): suppress it */
-			ptrace(PTRACE_INTERRUPT, pid, 0, 0);
-			ptrace(PTRACE_CONT, pid, 0, 0);
+			race_ptrace(PTRACE_INTERRUPT, pid, 0, 0);
+			race_ptrace(PTRACE_CONT, pid, 0, 0);
 			continue;
 		}
 		/* The race of race_listen: the eager request may wait. */
-		ptrace(PTRACE_LISTEN, pid, 0, 0);
+		race_ptrace(PTRACE_LISTEN, pid, 0, 0);
 		kill(pid, SIGCONT);
-		ptrace(PTRACE_GETSIGINFO, pid, 0, &si);
+		race_ptrace(PTRACE_GETSIGINFO, pid, 0, &si);
 	}
 }
 
 int main(int argc, char **argv)
 {
 	long rounds = arg(argc, argv, 1, 200);
-	long kills[3] = { 0, 0, 0 }, sigkills = 0;
+	long kills[3] = { 0, 0, 0 }, sigkills = 0, sigusr1s = 0;
 	pid_t t, c;
 	int fds[2];
 	char extra[160];
@@ -90,7 +99,10 @@ int main(int argc, char **argv)
 			c = 0;
 		}
 		close(fds[0]);
-		usleep(rnd() % 2000);
+		usleep(rnd() % 1000);
+		if (!kill(t, SIGUSR1))
+			sigusr1s++;
+		usleep(rnd() % 1000);
 		if (victim != 1 && !kill(t, SIGKILL))
 			sigkills++;
 		if (victim != 0 && c > 0 && !kill(c, SIGKILL))
@@ -111,8 +123,8 @@ int main(int argc, char **argv)
 		n_iter++;
 	}
 	snprintf(extra, sizeof(extra),
-		 "kills_tracer=%ld kills_tracee=%ld kills_both=%ld sigkills=%ld",
-		 kills[0], kills[1], kills[2], sigkills);
+		 "kills_tracer=%ld kills_tracee=%ld kills_both=%ld sigkills=%ld sigusr1s=%ld",
+		 kills[0], kills[1], kills[2], sigkills, sigusr1s);
 	printf("scenario=kill_storm rounds=%ld %s other_errors=%ld%s\n",
 	       n_iter, extra, n_other, timed_out() ? " TIMEOUT" : "");
 	fflush(stdout);

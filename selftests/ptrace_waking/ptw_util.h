@@ -10,11 +10,14 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
 
 #define PTW_TRACING	"/sys/kernel/tracing"
@@ -63,6 +66,19 @@ static inline int ptw_unload_module(void)
 	return syscall(__NR_delete_module, "ptrace_waking", O_NONBLOCK) ? -errno : 0;
 }
 
+static inline int ptw_module_loaded(void)
+{
+	return access("/sys/module/ptrace_waking", F_OK) == 0;
+}
+
+/* Unload a module left over from an earlier run, load @path; 0 or -errno. */
+static inline int ptw_reload_module(const char *path)
+{
+	if (ptw_module_loaded())
+		ptw_unload_module();
+	return ptw_load_module(path);
+}
+
 /* Write @s to @path in one write(); 0 or -errno. */
 static inline int ptw_write_str(const char *path, const char *s)
 {
@@ -76,8 +92,8 @@ static inline int ptw_write_str(const char *path, const char *s)
 	return n == (ssize_t)strlen(s) ? 0 : -EIO;
 }
 
-/* Read @path into @buf without trailing newlines; 0 or -errno. */
-static inline int ptw_read_str(const char *path, char *buf, size_t size)
+/* Read a whole small file into @buf, NUL-terminated; length or -errno. */
+static inline ssize_t ptw_read_file(const char *path, char *buf, size_t size)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	ssize_t n;
@@ -85,13 +101,78 @@ static inline int ptw_read_str(const char *path, char *buf, size_t size)
 	if (fd < 0)
 		return -errno;
 	n = read(fd, buf, size - 1);
-	close(fd);
 	if (n < 0)
-		return -EIO;
+		n = -errno;
+	else
+		buf[n] = '\0';
+	close(fd);
+	return n;
+}
+
+/* Read @path into @buf without trailing newlines; 0 or -errno. */
+static inline int ptw_read_str(const char *path, char *buf, size_t size)
+{
+	ssize_t n = ptw_read_file(path, buf, size);
+
+	if (n < 0)
+		return n;
 	while (n > 0 && buf[n - 1] == '\n')
-		n--;
-	buf[n] = '\0';
+		buf[--n] = '\0';
 	return 0;
+}
+
+/* Process state letter of @pid from /proc/PID/stat ('R', 'S', ...), or 0. */
+static inline char ptw_proc_state(pid_t pid)
+{
+	char path[64], buf[512], *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (ptw_read_file(path, buf, sizeof(buf)) <= 0)
+		return 0;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : 0;
+}
+
+/*
+ * Fork a child that dies with its parent (PR_SET_PDEATHSIG), so that
+ * nothing is left behind when a test fails half-way.  Returns like fork().
+ */
+static inline pid_t ptw_fork_child(void)
+{
+	pid_t parent = getpid(), pid = fork();
+
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(0);
+	}
+	return pid;
+}
+
+/* Read a file that holds one decimal u64 and a newline; 0 or -errno. */
+static inline int ptw_read_u64(const char *path, unsigned long long *v)
+{
+	char buf[64], *end;
+	ssize_t n = ptw_read_file(path, buf, sizeof(buf));
+
+	if (n < 0)
+		return n;
+	if (n < 2 || buf[n - 1] != '\n' || buf[0] < '0' || buf[0] > '9')
+		return -EINVAL;
+	errno = 0;
+	*v = strtoull(buf, &end, 10);
+	if (errno || *end != '\n')
+		return -EINVAL;
+	return 0;
+}
+
+/* CLOCK_MONOTONIC in nanoseconds. */
+static inline unsigned long long ptw_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
 /* kernel.ptrace_waking: 0 or 1, or -1 if the kernel lacks the series. */

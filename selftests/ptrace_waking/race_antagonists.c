@@ -13,31 +13,18 @@
 
 int main(int argc, char **argv)
 {
-	long iters = arg(argc, argv, 1, 20000);
-	long nant = arg(argc, argv, 2, 4);
+	long iters = 20000, nant = 4;
 	long resume_esrch = 0, group_stops = 0, listens = 0;
 	char extra[160];
-	int status, i;
+	int status;
 	pid_t pid;
 
-	setup_watchdog(arg(argc, argv, 3, default_timeout(iters)));
-	pid = fork();
-	if (pid == 0) {
-		die_child_with_parent();
-		for (;;)
-			getppid();
-	}
-	if (pid < 0)
-		return 1;
-	track(pid);
-	if (ptrace(PTRACE_SEIZE, pid, 0, (void *)(long)
-		   (PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL))) {
-		perror("PTRACE_SEIZE");
-		return finish("f", "setup-failed");
-	}
-	ptrace(PTRACE_INTERRUPT, pid, 0, 0);
-	for (i = 0; i < nant; i++)
-		start_antagonist(pid, 20);
+	race_args(argc, argv, &iters, &nant);
+	pid = spawn_spinner();
+	if (pid < 0 ||
+	    seize_interrupt(pid, PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL) ||
+	    start_antagonists(pid, nant, 20))
+		return setup_failed("f");
 
 	while (n_iter < iters && !timed_out()) {
 		int req = PTRACE_SYSCALL;
@@ -58,7 +45,7 @@ int main(int argc, char **argv)
 			   WSTOPSIG(status) != SIGCONT) {
 			sig = WSTOPSIG(status);
 		}
-		if (account(ptrace(req, pid, 0, (void *)sig), "resume", pid,
+		if (account(race_ptrace(req, pid, 0, (void *)sig), "resume", pid,
 			    &resume_esrch) == ESRCH) {
 			n_esrch++;
 			if (resume_retry(req, pid, sig) == -1)

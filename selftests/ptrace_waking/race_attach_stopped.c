@@ -19,25 +19,6 @@
  */
 #include "race_common.h"
 
-static char proc_state(pid_t pid)
-{
-	char path[64], buf[512], *p;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return '?';
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return '?';
-	buf[n] = 0;
-	p = strrchr(buf, ')');
-	return p && p[1] && p[2] ? p[2] : '?';
-}
-
 static void drain(pid_t pid)
 {
 	int status;
@@ -48,25 +29,20 @@ static void drain(pid_t pid)
 
 int main(int argc, char **argv)
 {
-	long iters = arg(argc, argv, 1, 2000);
-	int seize = arg(argc, argv, 2, 1) < 0;
+	long iters = 2000, mode = 1;
+	int seize;
 	long eager_esrch = 0, eager_ok = 0, attach_err = 0, not_stopped = 0;
 	char extra[200], c = 1;
 	int pfd[2], status, i;
 	pid_t pid, ant;
 
-	setup_watchdog(arg(argc, argv, 3, default_timeout(iters)));
+	race_args(argc, argv, &iters, &mode);
+	seize = mode < 0;
 	if (pipe(pfd))
 		return 1;
-	pid = fork();
-	if (pid == 0) {
-		die_child_with_parent();
-		for (;;)
-			getppid();
-	}
+	pid = spawn_spinner();
 	if (pid < 0)
-		return 1;
-	track(pid);
+		return setup_failed("d");
 	ant = fork();
 	if (ant == 0) {
 		die_child_with_parent();
@@ -77,7 +53,7 @@ int main(int argc, char **argv)
 		_exit(0);
 	}
 	if (ant < 0)
-		return finish("d", "setup-failed");
+		return setup_failed("d");
 	track(ant);
 
 	while (n_iter < iters && !timed_out()) {
@@ -89,21 +65,21 @@ int main(int argc, char **argv)
 		 * will not come.  A poll costs a few microseconds on a
 		 * normal kernel and milliseconds on a debug kernel.
 		 */
-		for (i = 1; proc_state(pid) != 'T' && !timed_out(); i++) {
+		for (i = 1; ptw_proc_state(pid) != 'T' && !timed_out(); i++) {
 			if (i % 100 == 0)
 				kill(pid, SIGSTOP);
 			usleep(10);
 		}
 		drain(pid);
-		if (proc_state(pid) != 'T') {
+		if (ptw_proc_state(pid) != 'T') {
 			not_stopped++;
 			continue;
 		}
 		if (write(pfd[1], &c, 1) != 1)
 			break;
 		spin(rnd() % 2000);
-		if (ptrace(seize ? PTRACE_SEIZE : PTRACE_ATTACH, pid, 0,
-			   (void *)(long)PTRACE_O_EXITKILL)) {
+		if (race_ptrace(seize ? PTRACE_SEIZE : PTRACE_ATTACH, pid, 0,
+				(void *)(long)PTRACE_O_EXITKILL)) {
 			attach_err++;
 			account(-1, "attach", pid, &n_other);
 			continue;
@@ -111,7 +87,7 @@ int main(int argc, char **argv)
 		if (account(probe(pid), "GETREGSET(eager)", pid, &eager_esrch) == 0)
 			eager_ok++;
 		if (seize)
-			ptrace(PTRACE_INTERRUPT, pid, 0, 0);
+			race_ptrace(PTRACE_INTERRUPT, pid, 0, 0);
 		if (wait_for(pid, &status) < 0)
 			break;
 		account(probe(pid), "GETREGSET", pid, &n_esrch);

@@ -10,69 +10,39 @@
  */
 #include "race_common.h"
 
+static long group_stops, stop_deliveries;
+
+static long on_stop(pid_t pid, int status)
+{
+	siginfo_t si;
+
+	account(probe(pid), "GETREGSET", pid, &n_esrch);
+	switch (WSTOPSIG(status)) {
+	case SIGTRAP | 0x80:	/* syscall-stop */
+	case SIGCONT:		/* suppress */
+		return 0;
+	case SIGSTOP:
+		if (race_ptrace(PTRACE_GETSIGINFO, pid, 0, &si) == 0) {
+			stop_deliveries++;
+			return SIGSTOP;
+		}
+		if (errno == EINVAL)
+			group_stops++;
+		else
+			account(-1, "GETSIGINFO", pid, &n_esrch);
+		return 0;
+	default:
+		return WSTOPSIG(status);
+	}
+}
+
 int main(int argc, char **argv)
 {
-	long iters = arg(argc, argv, 1, 20000);
-	long nant = arg(argc, argv, 2, 1);
-	long group_stops = 0, stop_deliveries = 0, resume_esrch = 0, dummy = 0;
+	long resume_esrch;
 	char extra[160];
-	siginfo_t si;
-	int status, i;
-	long sig = 0;
-	pid_t pid;
 
-	setup_watchdog(arg(argc, argv, 3, default_timeout(iters)));
-	pid = fork();
-	if (pid == 0) {
-		die_child_with_parent();
-		ptrace(PTRACE_TRACEME, 0, 0, 0);
-		raise(SIGSTOP);
-		for (;;)
-			getppid();
-	}
-	if (pid < 0)
-		return 1;
-	track(pid);
-	if (wait_for(pid, &status) < 0)
-		return finish("b", "setup-failed");
-	ptrace(PTRACE_SETOPTIONS, pid, 0,
-	       (void *)(long)(PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL));
-	for (i = 0; i < nant; i++)
-		start_antagonist(pid, 50);
-
-	while (n_iter < iters && !timed_out()) {
-		if (account(ptrace(PTRACE_SYSCALL, pid, 0, (void *)sig),
-			    "PTRACE_SYSCALL", pid, &resume_esrch) == ESRCH) {
-			n_esrch++;
-			if (resume_retry(PTRACE_SYSCALL, pid, sig) == -1)
-				break;
-		}
-		if (wait_for(pid, &status) < 0)
-			break;
-		if (!WIFSTOPPED(status))
-			continue;
-		sig = 0;
-		account(probe(pid), "GETREGSET", pid, &n_esrch);
-		if (WSTOPSIG(status) == (SIGTRAP | 0x80)) {
-			/* syscall-stop */
-		} else if (WSTOPSIG(status) == SIGCONT) {
-			/* suppress */
-		} else if (WSTOPSIG(status) == SIGSTOP) {
-			if (ptrace(PTRACE_GETSIGINFO, pid, 0, &si) == -1) {
-				if (errno == EINVAL)
-					group_stops++;
-				else
-					account(-1, "GETSIGINFO", pid, &n_esrch);
-			} else {
-				stop_deliveries++;
-				sig = SIGSTOP;
-			}
-		} else {
-			sig = WSTOPSIG(status);
-		}
-		n_iter++;
-	}
-	(void)dummy;
+	if (traceme_race(argc, argv, 50, on_stop, &resume_esrch))
+		return setup_failed("b");
 	snprintf(extra, sizeof(extra),
 		 "resume_esrch=%ld group_stops=%ld sigstop_deliveries=%ld",
 		 resume_esrch, group_stops, stop_deliveries);

@@ -67,14 +67,13 @@ static int list_threads(pid_t pid)
 
 int main(int argc, char **argv)
 {
-	long iters = arg(argc, argv, 1, 20000);
-	long nant = arg(argc, argv, 2, 1);
+	long iters = 20000, nant = 1;
 	long resume_esrch = 0, other_esrch = 0, group_stops = 0;
 	int i, k, status, deferred = -1;
 	char extra[200];
 	pid_t pid, t;
 
-	setup_watchdog(arg(argc, argv, 3, default_timeout(iters)));
+	race_args(argc, argv, &iters, &nant);
 	pid = fork();
 	if (pid == 0) {
 		pthread_t th;
@@ -90,17 +89,13 @@ int main(int argc, char **argv)
 	for (i = 0; i < 100000 && list_threads(pid) < MAXT; i++)
 		usleep(10);
 	if (ntids < MAXT)
-		return finish("e", "setup-failed");
+		return setup_failed("e");
 	for (i = 0; i < ntids; i++) {
-		if (ptrace(PTRACE_SEIZE, tids[i], 0, (void *)(long)
-			   (PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL))) {
-			perror("PTRACE_SEIZE");
-			return finish("e", "setup-failed");
-		}
-		ptrace(PTRACE_INTERRUPT, tids[i], 0, 0);
+		if (seize_interrupt(tids[i], PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL))
+			return setup_failed("e");
 	}
-	for (i = 0; i < nant; i++)
-		start_antagonist(pid, 50);
+	if (start_antagonists(pid, nant, 50))
+		return setup_failed("e");
 
 	while (n_iter < iters && !timed_out()) {
 		long sig = 0;
@@ -142,14 +137,14 @@ int main(int argc, char **argv)
 			continue;
 		}
 		if (req == PTRACE_SYSCALL && deferred >= 0 && deferred != k) {
-			if (account(ptrace(PTRACE_SYSCALL, tids[deferred], 0, 0),
+			if (account(race_ptrace(PTRACE_SYSCALL, tids[deferred], 0, 0),
 				    "PTRACE_SYSCALL(deferred)", tids[deferred],
 				    &resume_esrch) == ESRCH)
 				n_esrch++;
 			state[deferred] = RUNNING;
 			deferred = -1;
 		}
-		if (account(ptrace(req, t, 0, (void *)sig), "resume", t,
+		if (account(race_ptrace(req, t, 0, (void *)sig), "resume", t,
 			    &resume_esrch) == ESRCH) {
 			n_esrch++;
 			if (resume_retry(req, t, sig) == -1)
@@ -161,7 +156,7 @@ int main(int argc, char **argv)
 			for (i = 0; i < ntids && state[i] != RUNNING; i++)
 				;
 			if (i == ntids) {
-				ptrace(PTRACE_SYSCALL, tids[deferred], 0, 0);
+				race_ptrace(PTRACE_SYSCALL, tids[deferred], 0, 0);
 				state[deferred] = RUNNING;
 				deferred = -1;
 			}

@@ -131,9 +131,14 @@ static int wait_flag(int *flag, unsigned int ms)
 	return LOAD(*flag);
 }
 
-FIXTURE(kill) {
+/* The processes of a test, and what they share. */
+struct scene {
 	struct shared *sh;
 	pid_t tracee, tracer, hog;
+};
+
+FIXTURE(kill) {
+	struct scene s;
 	char rt_runtime[32], fair_runtime[32], waking[8];
 };
 
@@ -183,13 +188,10 @@ static void hog(void)
 
 FIXTURE_SETUP(kill)
 {
-	int ready[2], go[2];
-	char c;
-
-	self->sh = NULL;
-	self->tracee = 0;
-	self->tracer = 0;
-	self->hog = 0;
+	self->s.sh = NULL;
+	self->s.tracee = 0;
+	self->s.tracer = 0;
+	self->s.hog = 0;
 	self->rt_runtime[0] = '\0';
 	self->fair_runtime[0] = '\0';
 	self->waking[0] = '\0';
@@ -202,12 +204,26 @@ FIXTURE_SETUP(kill)
 	if (ptw_read_str(FAIR_SERVER, self->fair_runtime, sizeof(self->fair_runtime)))
 		SKIP(return, "no " FAIR_SERVER " (debugfs not mounted?)");
 	ASSERT_EQ(0, ptw_read_str(RT_RUNTIME, self->rt_runtime, sizeof(self->rt_runtime)));
+}
 
-	self->sh = mmap(NULL, sizeof(*self->sh), PROT_READ | PROT_WRITE,
-			MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, self->sh);
-	memset((void *)self->sh, 0, sizeof(*self->sh));
-	shared = self->sh;
+/*
+ * The scene of every test, set at its start rather than in the fixture
+ * setup so that the teardown restores RT throttling, the fair server and
+ * the sysctl even when setting it up fails: the tracer asleep in the
+ * waking wait for a tracee that the hog keeps off CPU 1.
+ */
+static void scene(struct __test_metadata *_metadata, struct scene *sc)
+{
+	int ready[2], go[2];
+	void *map;
+	char c;
+
+	map = mmap(NULL, sizeof(*sc->sh), PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, map);
+	memset(map, 0, sizeof(*sc->sh));
+	sc->sh = map;
+	shared = map;
 
 	ASSERT_EQ(0, ptw_write_str(WAKING, "1"));
 	ASSERT_EQ(0, ptw_write_str(RT_RUNTIME, "-1"));
@@ -217,9 +233,9 @@ FIXTURE_SETUP(kill)
 	ASSERT_EQ(0, ptw_write_str(TRACING "/tracing_on", "1"));
 	/* The tracee inherits CPU 1 from the fork, before it can run. */
 	pin(1);
-	self->tracee = fork();
-	ASSERT_GE(self->tracee, 0);
-	if (self->tracee == 0) {
+	sc->tracee = fork();
+	ASSERT_GE(sc->tracee, 0);
+	if (sc->tracee == 0) {
 		for (;;)
 			pause();
 	}
@@ -227,36 +243,36 @@ FIXTURE_SETUP(kill)
 
 	ASSERT_EQ(0, pipe(ready));
 	ASSERT_EQ(0, pipe(go));
-	self->tracer = fork();
-	ASSERT_GE(self->tracer, 0);
-	if (self->tracer == 0)
-		tracer(self->tracee, ready[1], go[0]);
+	sc->tracer = fork();
+	ASSERT_GE(sc->tracer, 0);
+	if (sc->tracer == 0)
+		tracer(sc->tracee, ready[1], go[0]);
 	ASSERT_EQ(1, read(ready[0], &c, 1)) TH_LOG("tracer failed to set up");
 
-	self->hog = fork();
-	ASSERT_GE(self->hog, 0);
-	if (self->hog == 0)
+	sc->hog = fork();
+	ASSERT_GE(sc->hog, 0);
+	if (sc->hog == 0)
 		hog();
-	while (!LOAD(self->sh->hog_spinning))
+	while (!LOAD(sc->sh->hog_spinning))
 		usleep(1000);
 	ASSERT_EQ(1, write(go[1], "g", 1));
 
 	/* Wait until the tracer sleeps in the waking wait. */
-	while (!LOAD(self->sh->t_call))
+	while (!LOAD(sc->sh->t_call))
 		usleep(100);
-	for (int i = 0; i < 2000 && !asleep_in_ptrace(self->tracer); i++) {
-		ASSERT_EQ(0, LOAD(self->sh->tracer_returned))
+	for (int i = 0; i < 2000 && !asleep_in_ptrace(sc->tracer); i++) {
+		ASSERT_EQ(0, LOAD(sc->sh->tracer_returned))
 			TH_LOG("request returned %d (%s) without waiting",
-			       LOAD(self->sh->tracer_ret), strerror(LOAD(self->sh->tracer_errno)));
+			       LOAD(sc->sh->tracer_ret), strerror(LOAD(sc->sh->tracer_errno)));
 		usleep(500);
 	}
-	ASSERT_TRUE(asleep_in_ptrace(self->tracer))
-		TH_LOG("tracer not asleep in ptrace(): state %c", ptw_proc_state(self->tracer));
+	ASSERT_TRUE(asleep_in_ptrace(sc->tracer))
+		TH_LOG("tracer not asleep in ptrace(): state %c", ptw_proc_state(sc->tracer));
 	TH_LOG("tracer asleep in ptrace(), state %c, %llu us after the call",
-	       ptw_proc_state(self->tracer), (ptw_now_ns() - LOAD(self->sh->t_call)) / 1000);
+	       ptw_proc_state(sc->tracer), (ptw_now_ns() - LOAD(sc->sh->t_call)) / 1000);
 	/* Early enough that an uninterruptible wait would still sleep long. */
-	ASSERT_GT(SETUP_MAX_MS * MS, ptw_now_ns() - LOAD(self->sh->t_call));
-	ASSERT_EQ(0, LOAD(self->sh->hog_done));
+	ASSERT_GT(SETUP_MAX_MS * MS, ptw_now_ns() - LOAD(sc->sh->t_call));
+	ASSERT_EQ(0, LOAD(sc->sh->hog_done));
 	close(ready[0]);
 	close(ready[1]);
 	close(go[0]);
@@ -265,17 +281,17 @@ FIXTURE_SETUP(kill)
 
 FIXTURE_TEARDOWN(kill)
 {
-	if (self->sh)
-		STORE(self->sh->hog_stop, 1);
-	if (self->hog > 0)
-		waitpid(self->hog, NULL, 0);
-	if (self->tracer > 0) {
-		kill(self->tracer, SIGKILL);
-		waitpid(self->tracer, NULL, 0);
+	if (self->s.sh)
+		STORE(self->s.sh->hog_stop, 1);
+	if (self->s.hog > 0)
+		waitpid(self->s.hog, NULL, 0);
+	if (self->s.tracer > 0) {
+		kill(self->s.tracer, SIGKILL);
+		waitpid(self->s.tracer, NULL, 0);
 	}
-	if (self->tracee > 0) {
-		kill(self->tracee, SIGKILL);
-		waitpid(self->tracee, NULL, 0);
+	if (self->s.tracee > 0) {
+		kill(self->s.tracee, SIGKILL);
+		waitpid(self->s.tracee, NULL, 0);
 	}
 	if (self->fair_runtime[0])
 		ptw_write_str(FAIR_SERVER, self->fair_runtime);
@@ -291,74 +307,82 @@ TEST_F(kill, kill_tracer)
 	unsigned long long t_kill, t_reaped;
 	int status;
 
+	scene(_metadata, &self->s);
+
 	t_kill = ptw_now_ns();
-	ASSERT_EQ(0, kill(self->tracer, SIGKILL));
-	ASSERT_EQ(self->tracer, waitpid(self->tracer, &status, 0));
+	ASSERT_EQ(0, kill(self->s.tracer, SIGKILL));
+	ASSERT_EQ(self->s.tracer, waitpid(self->s.tracer, &status, 0));
 	t_reaped = ptw_now_ns();
-	self->tracer = 0;
+	self->s.tracer = 0;
 	TH_LOG("reaped %llu us after SIGKILL, %llu us after the request",
-	       (t_reaped - t_kill) / 1000, (t_reaped - LOAD(self->sh->t_call)) / 1000);
+	       (t_reaped - t_kill) / 1000, (t_reaped - LOAD(self->s.sh->t_call)) / 1000);
 	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 	/* At once, not when the bound ran out ... */
 	EXPECT_GT(PROMPT_MS * MS, t_reaped - t_kill);
-	EXPECT_GT(BOUND_MS * MS, t_reaped - LOAD(self->sh->t_call));
+	EXPECT_GT(BOUND_MS * MS, t_reaped - LOAD(self->s.sh->t_call));
 	/* ... while the tracee still could not run. */
-	EXPECT_EQ(0, LOAD(self->sh->hog_done));
-	EXPECT_EQ(1, ptw_count_trace(self->tracee, "", "reason=RESTART_WAKING"));
-	EXPECT_EQ(0, ptw_count_trace(self->tracee, "", "reason=ESRCH_WAKING_TIMEOUT"));
+	EXPECT_EQ(0, LOAD(self->s.sh->hog_done));
+	EXPECT_EQ(1, ptw_count_trace(self->s.tracee, "", "reason=RESTART_WAKING"));
+	EXPECT_EQ(0, ptw_count_trace(self->s.tracee, "", "reason=ESRCH_WAKING_TIMEOUT"));
 }
 
 TEST_F(kill, kill_tracee)
 {
-	unsigned long long t_kill = ptw_now_ns();
+	unsigned long long t_kill;
 
-	ASSERT_EQ(0, kill(self->tracee, SIGKILL));
-	ASSERT_EQ(1, wait_flag(&self->sh->tracer_returned, 2 * HOG_MS))
+	scene(_metadata, &self->s);
+
+	t_kill = ptw_now_ns();
+	ASSERT_EQ(0, kill(self->s.tracee, SIGKILL));
+	ASSERT_EQ(1, wait_flag(&self->s.sh->tracer_returned, 2 * HOG_MS))
 		TH_LOG("the request did not return");
-	TH_LOG("returned %llu us after SIGKILL", (LOAD(self->sh->t_return) - t_kill) / 1000);
+	TH_LOG("returned %llu us after SIGKILL", (LOAD(self->s.sh->t_return) - t_kill) / 1000);
 	/* The request ended at once, while the tracee still could not run. */
-	EXPECT_EQ(0, LOAD(self->sh->hog_done_at_return));
-	EXPECT_GT(PROMPT_MS * MS, LOAD(self->sh->t_return) - t_kill);
-	EXPECT_EQ(-1, LOAD(self->sh->tracer_ret));
-	EXPECT_EQ(ESRCH, LOAD(self->sh->tracer_errno));
-	EXPECT_EQ(1, ptw_count_trace(self->tracee, "", "clear site=fatal_signal"));
-	EXPECT_EQ(1, ptw_count_trace(self->tracee, "", "reason=ESRCH_WAKING_FAILED"));
-	EXPECT_EQ(0, ptw_count_trace(self->tracee, "", "reason=ESRCH_WAKING_TIMEOUT"));
+	EXPECT_EQ(0, LOAD(self->s.sh->hog_done_at_return));
+	EXPECT_GT(PROMPT_MS * MS, LOAD(self->s.sh->t_return) - t_kill);
+	EXPECT_EQ(-1, LOAD(self->s.sh->tracer_ret));
+	EXPECT_EQ(ESRCH, LOAD(self->s.sh->tracer_errno));
+	EXPECT_EQ(1, ptw_count_trace(self->s.tracee, "", "clear site=fatal_signal"));
+	EXPECT_EQ(1, ptw_count_trace(self->s.tracee, "", "reason=ESRCH_WAKING_FAILED"));
+	EXPECT_EQ(0, ptw_count_trace(self->s.tracee, "", "reason=ESRCH_WAKING_TIMEOUT"));
 }
 
 TEST_F(kill, signal_restarts)
 {
-	unsigned long long t_sig = ptw_now_ns(), t_stop;
+	unsigned long long t_sig, t_stop;
 	int i;
 
-	ASSERT_EQ(0, kill(self->tracer, SIGUSR1));
-	ASSERT_EQ(1, wait_flag(&self->sh->handler_ran, 2 * HOG_MS))
+	scene(_metadata, &self->s);
+
+	t_sig = ptw_now_ns();
+	ASSERT_EQ(0, kill(self->s.tracer, SIGUSR1));
+	ASSERT_EQ(1, wait_flag(&self->s.sh->handler_ran, 2 * HOG_MS))
 		TH_LOG("the SIGUSR1 handler never ran");
-	TH_LOG("handler ran %llu us after SIGUSR1", (LOAD(self->sh->t_handler) - t_sig) / 1000);
+	TH_LOG("handler ran %llu us after SIGUSR1", (LOAD(self->s.sh->t_handler) - t_sig) / 1000);
 	/* The signal interrupted the wait: its handler ran at once ... */
-	EXPECT_GT(PROMPT_MS * MS, LOAD(self->sh->t_handler) - t_sig);
-	EXPECT_EQ(0, LOAD(self->sh->handler_saw_returned));
-	EXPECT_EQ(0, LOAD(self->sh->handler_saw_hog_done));
+	EXPECT_GT(PROMPT_MS * MS, LOAD(self->s.sh->t_handler) - t_sig);
+	EXPECT_EQ(0, LOAD(self->s.sh->handler_saw_returned));
+	EXPECT_EQ(0, LOAD(self->s.sh->handler_saw_hog_done));
 
 	/* ... and the request was restarted: the tracer waits again. */
-	for (i = 0; i < 1000 && !asleep_in_ptrace(self->tracer); i++)
+	for (i = 0; i < 1000 && !asleep_in_ptrace(self->s.tracer); i++)
 		usleep(500);
-	EXPECT_TRUE(asleep_in_ptrace(self->tracer));
-	EXPECT_EQ(0, LOAD(self->sh->tracer_returned));
+	EXPECT_TRUE(asleep_in_ptrace(self->s.tracer));
+	EXPECT_EQ(0, LOAD(self->s.sh->tracer_returned));
 
 	/* Give CPU 1 back: the tracee re-traps, the request succeeds. */
 	t_stop = ptw_now_ns();
-	STORE(self->sh->hog_stop, 1);
-	ASSERT_EQ(1, wait_flag(&self->sh->tracer_returned, 2 * HOG_MS))
+	STORE(self->s.sh->hog_stop, 1);
+	ASSERT_EQ(1, wait_flag(&self->s.sh->tracer_returned, 2 * HOG_MS))
 		TH_LOG("the request did not return");
 	TH_LOG("request returned %lld us after the hog was stopped",
-	       ((long long)LOAD(self->sh->t_return) - (long long)t_stop) / 1000);
-	EXPECT_EQ(0, LOAD(self->sh->tracer_ret))
-		TH_LOG("request failed: %s", strerror(LOAD(self->sh->tracer_errno)));
-	EXPECT_EQ(1, LOAD(self->sh->hog_done_at_return));
-	EXPECT_EQ(1, ptw_count_trace(self->tracee, "", "reason=RESTART_WAKING"));
-	EXPECT_EQ(1, ptw_count_trace(self->tracee, "", "reason=OK_AFTER_WAKING"));
-	EXPECT_EQ(0, ptw_count_trace(self->tracee, "", "reason=ESRCH_WAKING_TIMEOUT"));
+	       ((long long)LOAD(self->s.sh->t_return) - (long long)t_stop) / 1000);
+	EXPECT_EQ(0, LOAD(self->s.sh->tracer_ret))
+		TH_LOG("request failed: %s", strerror(LOAD(self->s.sh->tracer_errno)));
+	EXPECT_EQ(1, LOAD(self->s.sh->hog_done_at_return));
+	EXPECT_EQ(1, ptw_count_trace(self->s.tracee, "", "reason=RESTART_WAKING"));
+	EXPECT_EQ(1, ptw_count_trace(self->s.tracee, "", "reason=OK_AFTER_WAKING"));
+	EXPECT_EQ(0, ptw_count_trace(self->s.tracee, "", "reason=ESRCH_WAKING_TIMEOUT"));
 }
 
 TEST_HARNESS_MAIN
