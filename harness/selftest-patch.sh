@@ -13,7 +13,11 @@ set -euo pipefail
 
 cmd=$1 tree=$2 pdir=$(realpath "$3")
 top=$(cd "$(dirname "$0")/.." && pwd)
-name=0008-selftests-ptrace_waking-add-PT_WAKING-and-ptrace_wak.patch
+# The series' selftests patch: its last patch, named *-selftests-ptrace_waking-*.
+mapfile -t series < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$pdir/series")
+name=${series[-1]}
+case $name in *-selftests-ptrace_waking-*) ;; *) die "the last patch of patches/series is not the selftests patch ($name)" ;; esac
+number=${#series[@]}
 src=selftests/ptrace_waking
 dst=tools/testing/selftests/ptrace_waking
 mapfile -t files < <(cd "$top" && git ls-files --cached --others --exclude-standard "$src" | sed "s|^$src/||")
@@ -46,7 +50,7 @@ git -C "$tree" worktree add -q --detach "$wt" pristine
 export GIT_AUTHOR_NAME="ptrace-waking developers" GIT_AUTHOR_EMAIL="ptrace-waking@example.org"
 export GIT_COMMITTER_NAME="$GIT_AUTHOR_NAME" GIT_COMMITTER_EMAIL="$GIT_AUTHOR_EMAIL"
 export GIT_AUTHOR_DATE="2026-11-26T12:00:00Z" GIT_COMMITTER_DATE="2026-11-26T12:00:00Z"
-for p in $(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$pdir/series"); do
+for p in "${series[@]}"; do
 	[ "$p" = "$name" ] && continue
 	git -C "$wt" am -q --keep-cr "$pdir/$p"
 done
@@ -56,5 +60,7 @@ sed -i 's|^TARGETS += ptrace$|TARGETS += ptrace\nTARGETS += ptrace_waking|' "$wt
 sed -i 's|^F:\tkernel/ptrace.c$|F:\tkernel/ptrace.c\nF:\ttools/testing/selftests/ptrace_waking/|' "$wt/MAINTAINERS"
 git -C "$wt" add -f MAINTAINERS tools/testing/selftests/Makefile "$dst"
 git -C "$wt" commit -q -F "$top/harness/selftest-patch.msg"
-git -C "$wt" format-patch -q -1 --zero-commit --start-number 8 -o "$pdir" HEAD
+rm -f "$pdir/$name"
+git -C "$wt" format-patch -q -1 --zero-commit --no-signature --numbered --start-number "$number" -o "$pdir" HEAD
+[ -f "$pdir/$name" ] || die "format-patch did not write patches/$name (subject changed? rename it in patches/series)"
 info "wrote patches/$name"

@@ -13,13 +13,19 @@
  * SCHED_FIFO on the tracee's CPU: a woken RT task preempts a fair one at the
  * next preemption point.  ITERATIONS times: PTRACE_LISTEN, SIGCONT, and an
  * eager PTRACE_GETSIGINFO that waits for the re-trap.  A stacktrace trigger
- * on sched:sched_switch records why the tracer scheduled out; none of those
- * switches may come from wait_task_inactive().
+ * on sched:sched_switch records why the tracer scheduled out.  Woken under
+ * siglock, as before the fix, it sleeps in wait_task_inactive() on every
+ * iteration.  Woken from the preempt-disabled section, it can do so only if
+ * an interrupt lands between preempt_enable_no_resched() and schedule() in
+ * ptrace_stop() and preempts the tracee on its return: the same window the
+ * wake-up by do_notify_parent_cldstop() has always had.  So at most
+ * MAX_IN_WTI of the ITERATIONS may.
  */
 #include "waking_common.h"
 #include "../kselftest_harness.h"
 
 #define ITERATIONS	200
+#define MAX_IN_WTI	(ITERATIONS / 50)
 #define SWITCH_EV	PTW_TRACING "/events/sched/sched_switch"
 
 /* Wait for @pid's next EVENT_STOP, suppressing its SIGCONT deliveries. */
@@ -144,7 +150,7 @@ TEST_F(order, woken_after_the_stop)
 	EXPECT_EQ(0, eager_esrch);
 	/* The trigger worked: the tracer slept in the waking wait at least. */
 	EXPECT_LE(ITERATIONS, stacks);
-	EXPECT_EQ(0, in_wti);
+	EXPECT_GE(MAX_IN_WTI, in_wti);
 }
 
 TEST_HARNESS_MAIN
