@@ -2,35 +2,28 @@
 
 //! A 64-bit event counter that probes may bump from any context.
 //!
-//! # Why relaxed atomics and not per-CPU counters
+//! # Why one relaxed atomic per counter
 //!
-//! Every counter is one [`Atomic<u64>`]: a probe adds to it with a single `lock xadd` on x86_64,
-//! takes no lock, never sleeps and never loses an increment, whatever the concurrency. The
-//! events counted are `ptrace(2)` requests and `JOBCTL_PT_WAKING` transitions, each of which
-//! already costs a system call, a `tasklist_lock` and a `siglock` round trip and usually a
-//! context switch; a shared cache line per counter is noise next to that. Per-CPU counters
-//! would avoid the cache-line traffic, but the kernel crate has no per-CPU abstraction yet (it
-//! would take `unsafe` code here), and reading or resetting them needs a walk over all
-//! possible CPUs that can't be made consistent with the cross-counter guarantees of `stats`
-//! (see [`crate::stats`]) without a lock. A 64-bit counter does not wrap in practice.
+//! Every counter is one [`Atomic<u64>`]: a probe adds to it with a single locked add (on
+//! x86_64, through the kernel's `atomic64_add()`), takes no lock, never sleeps and never loses
+//! an increment, whatever the concurrency. Each event is counted in exactly one counter, so no
+//! ordering between counters is needed and relaxed atomics suffice; every total is a sum taken
+//! when read (see [`crate::stats`]). Per-CPU counters would avoid the shared cache line, but the
+//! kernel crate has no per-CPU abstraction yet (it would take `unsafe` code here), and the
+//! events counted, `ptrace(2)` requests and `JOBCTL_PT_WAKING` transitions, each cost a system
+//! call and a `siglock` round trip anyway. A 64-bit counter does not wrap in practice.
 
 use kernel::{
     fmt,
     sync::atomic::{
         Acquire,
         Atomic,
-        Full,
         Relaxed,
         Release, //
     }, //
 };
 
-/// A monotonic event counter; only [`Counter::take`] and [`Counter::sub`] make it go down.
-///
-/// The orderings of the methods are what the consistency argument of [`crate::stats`] needs:
-/// a *parent* counter is bumped with [`Counter::inc`] before its *children* are bumped with
-/// [`Counter::inc_release`], and readers load children with [`Counter::read_acquire`] before
-/// the parent.
+/// A monotonic event counter; only [`Counter::clear`] makes it go down.
 pub(crate) struct Counter(Atomic<u64>);
 
 impl Counter {
@@ -40,7 +33,7 @@ impl Counter {
     }
 
     /// Adds one, without ordering against other memory accesses.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn inc(&self) {
         self.0.add(1u64, Relaxed);
     }
@@ -53,9 +46,8 @@ impl Counter {
 
     /// Adds one with release ordering.
     ///
-    /// Whoever reads the new value (or a later one) with [`Counter::read_acquire`] or
-    /// [`Counter::take`] also sees every counter update this CPU made before this one. On
-    /// x86_64 this costs nothing more than [`Counter::inc`]: both are a locked RMW.
+    /// Whoever reads the new value (or a later one) with [`Counter::read_acquire`] also sees
+    /// every counter update this CPU made before this one.
     #[inline]
     pub(crate) fn inc_release(&self) {
         self.0.fetch_add(1u64, Release);
@@ -85,20 +77,10 @@ impl Counter {
         self.0.load(Acquire)
     }
 
-    /// Sets the counter to 0 and returns what it was, as one atomic step (fully ordered).
+    /// Sets the counter to 0.
     ///
-    /// An increment that races with it is either returned here or stays in the counter; it is
-    /// never lost.
-    pub(crate) fn take(&self) -> u64 {
-        self.0.xchg(0, Full)
-    }
-
-    /// Subtracts `n` (fully ordered), keeping increments that raced with it.
-    pub(crate) fn sub(&self, n: u64) {
-        self.0.fetch_sub(n, Full);
-    }
-
-    /// Sets the counter to 0 (for values that are not sums, e.g. a maximum).
+    /// An increment that races with it lands either before the store, and is lost, or after
+    /// it, and is kept: all atomic operations on one counter are totally ordered.
     pub(crate) fn clear(&self) {
         self.0.store(0, Relaxed);
     }

@@ -4,6 +4,19 @@
 //!
 //! Bucket `b` counts the samples in `[2^b, 2^(b+1))` nanoseconds, so 64 buckets cover every
 //! non-zero `u64`. Recording takes no lock: a few atomic RMWs, see [`Log2Histogram::record`].
+//!
+//! # Percentiles and resets
+//!
+//! A percentile is read from the buckets and capped at the exact maximum. Without resets it is
+//! never below the true percentile of the samples counted: [`Log2Histogram::record`] raises the
+//! maximum before it counts the sample in its bucket, with release ordering, and
+//! [`Log2Histogram::snapshot`] reads the buckets, with acquire ordering, before the maximum. A
+//! reset ([`Log2Histogram::clear`]) that runs while a sample is being recorded can however clear
+//! the maximum after the sample raised it and before the sample is counted in its bucket: the
+//! bucket then counts a sample that the maximum does not include, and a percentile that falls in
+//! that bucket can be below the true one, until a later sample raises the maximum above it or
+//! the next reset. Snapshots and resets are serialized by the caller ([`crate::stats::Stats`]),
+//! so a snapshot never sees a reset half done.
 
 use crate::counter::Counter;
 use kernel::fmt;
@@ -50,7 +63,8 @@ impl Log2Histogram {
     ///
     /// The maximum is raised before the bucket is bumped with release ordering, and
     /// [`Self::snapshot`] reads the buckets with acquire ordering before the maximum, so a
-    /// snapshot's `max` is at least every sample it counts (unless a reset raced with it).
+    /// snapshot's `max` is at least every sample it counts (unless a reset raced with the
+    /// recording, see the module documentation).
     #[inline]
     pub(crate) fn record(&self, ns: u64) {
         self.max.raise_to(ns);
@@ -71,7 +85,7 @@ impl Log2Histogram {
         &self.max
     }
 
-    /// Returns the current contents.
+    /// Returns the current contents; the caller serializes this with [`Self::clear`].
     pub(crate) fn snapshot(&self) -> HistSnapshot {
         let mut buckets = [0; BUCKETS];
         for (b, c) in buckets.iter_mut().zip(&self.buckets) {
@@ -84,19 +98,21 @@ impl Log2Histogram {
         }
     }
 
-    /// Empties the histogram. A sample recorded concurrently may be kept in part (e.g. in its
-    /// bucket but not in the total).
+    /// Empties the histogram; the caller serializes this with [`Self::snapshot`].
+    ///
+    /// A sample recorded concurrently may be kept in part, e.g. in its bucket but not in the
+    /// maximum or the total; see the module documentation.
     pub(crate) fn clear(&self) {
         for c in &self.buckets {
-            c.take();
+            c.clear();
         }
-        self.total.take();
+        self.total.clear();
         self.max.clear();
     }
 }
 
 /// Index of the bucket that holds `ns`.
-fn bucket_of(ns: u64) -> usize {
+pub(crate) fn bucket_of(ns: u64) -> usize {
     // `ilog2()` of a non-zero `u64` is at most 63, so the cast is lossless.
     ns.checked_ilog2().unwrap_or(0) as usize
 }
@@ -174,12 +190,13 @@ impl HistSnapshot {
         Ok(())
     }
 
-    /// Upper bound of the `p`-th percentile, in nanoseconds, or 0 without samples.
+    /// Upper bound of the `p`-th percentile, in nanoseconds, or 0 without samples; `count` is
+    /// [`Self::count`].
     ///
     /// The value lies in bucket `b`, so it is below `2^(b+1)` and at most the exact maximum;
-    /// the smaller of the two is returned. It is never below the true percentile and at most
-    /// twice it.
-    fn percentile(&self, p: u64, count: u64) -> u64 {
+    /// the smaller of the two is returned. It is never below the true percentile, unless a reset
+    /// raced with recording (see the module documentation), and at most twice it.
+    pub(crate) fn percentile(&self, p: u64, count: u64) -> u64 {
         if count == 0 {
             return 0;
         }

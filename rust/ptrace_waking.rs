@@ -8,7 +8,7 @@
 //! and `Documentation/ABI/testing/debugfs-ptrace-waking` for the debugfs ABI.
 //!
 //! - `counter`: the lock-free counter type and why it is a relaxed atomic;
-//! - `stats`: the counters, the probes, and how `stats` stays consistent across `reset`;
+//! - `stats`: the counters, what the probes record, and how reads and resets see them;
 //! - `histogram`: the log2 histogram of the waking wait;
 //! - `files`: the debugfs files.
 
@@ -19,8 +19,11 @@ use kernel::{
     tracepoint::{
         ptrace::{
             CheckAttach,
-            Waking, //
+            CheckAttachArgs,
+            Waking,
+            WakingArgs, //
         },
+        Probe,
         Registration, //
     }, //
 };
@@ -42,8 +45,25 @@ module! {
 
 /// Version of the debugfs ABI, shown in `ptrace_waking/version`.
 ///
-/// Bumped whenever a file is removed or its format changes; adding a file does not bump it.
-pub const ABI_VERSION: u32 = 1;
+/// Bumped whenever a file is removed or its format or meaning changes; adding a file does not
+/// bump it.
+pub const ABI_VERSION: u32 = 2;
+
+impl Probe<CheckAttach> for Stats {
+    /// Counts one return of `ptrace_check_attach()`; see [`Stats::count_check_attach`].
+    #[inline(always)]
+    fn probe(&self, args: CheckAttachArgs<'_>) {
+        self.count_check_attach(args.reason, args.waited_ns, args.child);
+    }
+}
+
+impl Probe<Waking> for Stats {
+    /// Counts one `JOBCTL_PT_WAKING` transition. Runs under `siglock` with interrupts off.
+    #[inline(always)]
+    fn probe(&self, args: WakingArgs<'_>) {
+        self.count_waking(args.site);
+    }
+}
 
 /// The loaded module: two probes and the debugfs directory, all sharing one [`Stats`].
 ///
@@ -55,11 +75,11 @@ pub const ABI_VERSION: u32 = 1;
 /// debugfs directory removed and the last reference to the [`Stats`] dropped, so no probe can
 /// run on counters that are being freed, nor on module text that is about to be unloaded: all
 /// of this happens in the module's exit path, before its memory goes away. (The [`Arc`] would
-/// keep the counters alive even in another order, but the order keeps the guarantee obvious
-/// and does not rely on it: if the data were owned by the directory alone, it would be
-/// required.) Unloading while ptrace requests run is thus safe: a request either hit the
-/// tracepoint before the probe was detached, and the synchronization waits for it, or it sees
-/// no probe at all.
+/// keep the counters alive in another order too; the order keeps the guarantee obvious.)
+/// Unloading while ptrace requests run is thus safe: a request either hit the tracepoint before
+/// the probe was detached, and the synchronization waits for it, or it sees no probe at all.
+/// Unloading while a debugfs file is open is refused: the open file holds a reference on the
+/// module.
 #[pin_data]
 struct PtraceWaking {
     /// Probe on `ptrace:ptrace_check_attach`.
@@ -77,8 +97,12 @@ impl kernel::InPlaceModule for PtraceWaking {
             // Initialized in this order; on failure, what was initialized is dropped in
             // reverse order, i.e. the probes before the directory.
             debugfs <- files::create(Arc::pin_init(Stats::new(), GFP_KERNEL)?),
-            check_attach: Registration::new(Arc::clone(&debugfs))?,
-            waking: Registration::new(Arc::clone(&debugfs))?,
+            // SAFETY: The registration is a field of the module, which is dropped in place by
+            // the module's exit (or by this initializer if a later field fails), never
+            // forgotten: the probe is detached before the module's text goes away.
+            check_attach: unsafe { Registration::new(Arc::clone(&debugfs)) }?,
+            // SAFETY: As above.
+            waking: unsafe { Registration::new(Arc::clone(&debugfs)) }?,
         })
         .pin_chain(|_| {
             pr_info!(

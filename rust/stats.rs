@@ -1,61 +1,33 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The module's counters and the tracepoint probes that update them.
+//! The module's counters, what the probes record in them, and how they are read and reset.
 //!
-//! # Consistency of `stats`
+//! # One counter per event
 //!
-//! Some counters are *parents* of others. Every call is counted in `calls` and in exactly one
-//! of `ok`, `esrch`, `ret_other` (the *ret* counters) and in exactly one of the `reasons` or
-//! `reason_unknown`; a call that waited is also counted in `waking_path` and then in
-//! `waking_ok` or `waking_esrch`. The `stats` file promises never to show a part above its
-//! whole:
+//! Each return of `ptrace_check_attach()` is counted once, in the counter of its reason (or in
+//! `reason_unknown`), and each `JOBCTL_PT_WAKING` transition once, in the counter of its site
+//! (or in `site_unknown`). The reason alone determines the return value and whether the call
+//! waited for a waking tracee, so `calls`, `ok`, `esrch`, `ret_other`, `waking_path`,
+//! `waking_ok` and `waking_esrch` are sums of reason counters, and `waking_set` and
+//! `waking_cleared` sums of site counters, all taken when read ([`Snapshot`]). A part thus
+//! never exceeds its whole, in any single read, while requests and resets run, without any
+//! ordering between counters.
 //!
-//! - `ok + esrch + ret_other <= calls`,
-//! - sum of all `reason_*` `<= calls`,
-//! - `waking_path <= calls`,
-//! - `waking_ok + waking_esrch <= waking_path`.
-//!
-//! Without resets this follows from the order of the updates. The probe bumps a parent before
-//! its children, the children with release ordering ([`Counter::inc_release`]), in this order:
-//! `calls`, `waking_path`, the reason, `waking_ok`/`waking_esrch`, the ret counter.
-//! [`Stats::snapshot`] loads children before their parents, with acquire ordering
-//! ([`Counter::read_acquire`]). If the snapshot saw a child increment, the acquire load
-//! synchronizes with the release increment (through the release sequence of the RMWs that
-//! followed it), so the parent increment that preceded it happens before the later parent
-//! load, which therefore returns a value that includes it. Relaxed loads would not suffice:
-//! nothing would order the two loads, or the two increments, on a weakly ordered CPU. On
-//! x86_64 the release increments and acquire loads compile to the same instructions as
-//! relaxed ones (locked RMWs and plain loads).
+//! Besides its reason counter, a call on the waking path records its `waited_ns` in the
+//! histogram ([`Log2Histogram`]), and a call that fails with `-ESRCH` records its target in
+//! `last_esrch`. The probe does that first, and bumps the reason counter last.
 //!
 //! # Resets
 //!
-//! [`Stats::reset`] can't zero a parent with a store: a probe that had already bumped `calls`
-//! but not yet `ok` would bump `ok` after the reset, leaving `ok > calls` forever. Instead it
-//! takes the children to 0 with atomic exchanges (fully ordered; an increment that races is
-//! either taken or survives, never lost), and subtracts from each parent exactly the
-//! increments it took from one complete set of children: from `calls` what it took from the
-//! ret counters, from `waking_path` what it took from `waking_ok` and `waking_esrch`. So a
-//! parent increment is removed exactly when the call's child increment is, once: at rest,
-//! after any number of racing resets, `calls == ok + esrch + ret_other` and
-//! `waking_path == waking_ok + waking_esrch` (the latter unless a call that waited returned
-//! neither 0 nor `-ESRCH`, which the kernel does not do). A parent can't wrap below 0, as every child
-//! increment taken happened after its parent increment, and before the subtraction.
+//! [`Stats::reset`] sets every counter to 0 one by one. An increment that races with it is
+//! either lost with the rest of the old value or kept, never counted twice. A call in flight
+//! during a reset (probes are preemptible, so there can be any number of them) can thus keep its
+//! reason increment and lose its histogram sample, or part of it, or the other way round, but
+//! the sums stay exact. See [`crate::histogram`] for what a racing reset does to percentiles.
 //!
-//! The ret counters are bumped last and taken first. So if a reset took a call's ret
-//! increment (and removed the call from `calls`), it also took the call's reason and
-//! `waking_*` increments, which were made before: an increment that was released before one
-//! that the exchange acquired can't be missed by a later exchange. Hence the reason sum and
-//! `waking_path` stay at or below `calls` after a reset too. The price: a call in flight
-//! during a reset can lose its reason increment but keep its `calls` one, so the sum of the
-//! reasons may stay below `calls` by the few calls that were in flight (probes run with
-//! preemption disabled: at most one per CPU) until the next reset.
-//!
-//! Counters without a parent, the histogram and `last_esrch` are simply set to 0 (or none);
-//! an increment racing with that is kept or not.
-//!
-//! `stats` and `reset` serialize on a mutex, so `stats` never sees a reset half done; the
-//! probes never take it. The single-value files read one counter each and promise nothing
-//! across files.
+//! Multi-counter reads ([`Stats::snapshot`]) and resets serialize on a mutex, so a read never
+//! sees a reset half done; the probes never take it. The files of single counters read one
+//! counter and promise nothing across files.
 
 use crate::{
     counter::Counter,
@@ -69,7 +41,6 @@ use kernel::{
         ptrace_attach_reason as Reason,
         ptrace_waking_site as Site, //
     },
-    c_str,
     fmt,
     new_mutex,
     prelude::*,
@@ -80,22 +51,14 @@ use kernel::{
         },
         Mutex, //
     },
-    task::Task,
-    tracepoint::{
-        ptrace::{
-            CheckAttach,
-            Waking, //
-        },
-        Probe,
-        Tracepoint, //
-    }, //
+    task::Task, //
 };
 
 /// Number of `enum ptrace_attach_reason` codes, from the kernel's header.
 ///
 /// A reason added to the kernel changes this and breaks the build of [`REASONS`] until it is
-/// given a name here, so it can't be dropped silently; a code that is out of range anyway
-/// (a kernel newer than the one this was built for) is counted in `reason_unknown`.
+/// given a name and a class here, so it can't be dropped silently; a code that is out of range
+/// anyway (a kernel newer than the one this was built for) is counted in `reason_unknown`.
 pub(crate) const REASON_NR: usize = Reason::PTRACE_ATTACH_REASON_NR.0 as usize;
 
 /// Number of `enum ptrace_waking_site` codes, from the kernel's header; see [`REASON_NR`].
@@ -119,7 +82,7 @@ impl Name {
 /// Builds a table of [`Name`]s; the names are identifiers, the codes enum constants.
 macro_rules! names {
     ($enum:ident: $($name:ident = $code:ident,)*) => {
-        [$(Name { name: c_str!(stringify!($name)), code: $enum::$code.0 },)*]
+        [$(Name { name: kernel::c_str!(stringify!($name)), code: $enum::$code.0 },)*]
     };
 }
 
@@ -135,9 +98,10 @@ pub(crate) const REASONS: [Name; REASON_NR] = names![Reason:
     exec_pid = PTRACE_ATTACH_ESRCH_EXEC_PID,
     inactive = PTRACE_ATTACH_ESRCH_INACTIVE,
     waking_off = PTRACE_ATTACH_ESRCH_WAKING_OFF,
+    waking_frozen = PTRACE_ATTACH_ESRCH_WAKING_FROZEN,
     waking_timeout = PTRACE_ATTACH_ESRCH_WAKING_TIMEOUT,
-    waking_killed = PTRACE_ATTACH_ESRCH_WAKING_KILLED,
     waking_failed = PTRACE_ATTACH_ESRCH_WAKING_FAILED,
+    restart_waking = PTRACE_ATTACH_RESTART_WAKING,
 ];
 
 /// Names of the `JOBCTL_PT_WAKING` sites, indexed by code.
@@ -146,47 +110,159 @@ pub(crate) const SITES: [Name; SITE_NR] = names![Site:
     trap_notify = PTRACE_WAKING_SITE_TRAP_NOTIFY,
     listen = PTRACE_WAKING_SITE_LISTEN,
     attach = PTRACE_WAKING_SITE_ATTACH,
+    interrupt = PTRACE_WAKING_SITE_INTERRUPT,
     ptrace_stop = PTRACE_WAKING_SITE_PTRACE_STOP,
     ptrace_stop_abort = PTRACE_WAKING_SITE_PTRACE_STOP_ABORT,
     get_signal = PTRACE_WAKING_SITE_GET_SIGNAL,
     unlink = PTRACE_WAKING_SITE_UNLINK,
     exit = PTRACE_WAKING_SITE_EXIT,
     fatal_signal = PTRACE_WAKING_SITE_FATAL_SIGNAL,
+    freezer_trap = PTRACE_WAKING_SITE_FREEZER_TRAP,
 ];
 
-// The tables must be in code order: they are indexed by code.
+/// A set of reason or site codes, as a bit mask: bit `code` is set for each code in the set.
+#[derive(Clone, Copy)]
+pub(crate) struct Class(u32);
+
+impl Class {
+    /// The set of `codes`.
+    const fn of(codes: &[u32]) -> Self {
+        let mut mask = 0;
+        let mut i = 0;
+        while i < codes.len() {
+            mask |= 1 << codes[i];
+            i += 1;
+        }
+        Self(mask)
+    }
+
+    /// The union of `self` and `other`.
+    const fn or(self, other: Self) -> Self {
+        Self(self.0 | other.0)
+    }
+
+    /// Whether `code` is in the set.
+    #[inline(always)]
+    pub(crate) const fn contains(self, code: u32) -> bool {
+        // A code of 32 or more is in no set.
+        code < u32::BITS && (self.0 >> code) & 1 != 0
+    }
+
+    /// Sum of the counts of the codes in the set.
+    fn sum(self, counts: &[u64]) -> u64 {
+        (0u32..)
+            .zip(counts)
+            .filter(|&(code, _)| self.contains(code))
+            .fold(0u64, |sum, (_, &n)| sum.wrapping_add(n))
+    }
+}
+
+/// Reasons of the calls that returned 0.
+pub(crate) const OK: Class = Class::of(&[
+    Reason::PTRACE_ATTACH_OK.0,
+    Reason::PTRACE_ATTACH_OK_IGNORE_STATE.0,
+    Reason::PTRACE_ATTACH_OK_AFTER_WAKING.0,
+]);
+
+/// Reasons of the calls that returned `-ESRCH`.
+pub(crate) const ESRCH: Class = Class::of(&[
+    Reason::PTRACE_ATTACH_ESRCH_NOT_TRACED.0,
+    Reason::PTRACE_ATTACH_ESRCH_NOT_STOPPED.0,
+    Reason::PTRACE_ATTACH_ESRCH_LISTENING.0,
+    Reason::PTRACE_ATTACH_ESRCH_FATAL_SIGNAL.0,
+    Reason::PTRACE_ATTACH_ESRCH_EXEC_PID.0,
+    Reason::PTRACE_ATTACH_ESRCH_INACTIVE.0,
+    Reason::PTRACE_ATTACH_ESRCH_WAKING_OFF.0,
+    Reason::PTRACE_ATTACH_ESRCH_WAKING_FROZEN.0,
+    Reason::PTRACE_ATTACH_ESRCH_WAKING_TIMEOUT.0,
+    Reason::PTRACE_ATTACH_ESRCH_WAKING_FAILED.0,
+]);
+
+/// Reasons of the calls that returned something else: `-ERESTARTNOINTR`.
+pub(crate) const RET_OTHER: Class = Class::of(&[Reason::PTRACE_ATTACH_RESTART_WAKING.0]);
+
+/// Reasons of the calls that waited for a waking tracee and then returned 0.
+pub(crate) const WAKING_OK: Class = Class::of(&[Reason::PTRACE_ATTACH_OK_AFTER_WAKING.0]);
+
+/// Reasons of the calls that waited for a waking tracee and then returned `-ESRCH`.
+pub(crate) const WAKING_ESRCH: Class = Class::of(&[
+    Reason::PTRACE_ATTACH_ESRCH_WAKING_TIMEOUT.0,
+    Reason::PTRACE_ATTACH_ESRCH_WAKING_FAILED.0,
+]);
+
+/// Reasons of the calls that waited for a waking tracee: the waking path.
+pub(crate) const WAKING_PATH: Class = WAKING_OK
+    .or(WAKING_ESRCH)
+    .or(Class::of(&[Reason::PTRACE_ATTACH_RESTART_WAKING.0]));
+
+/// Reasons whose calls record more than their reason counter: the histogram or `last_esrch`.
+const SLOW: Class = WAKING_PATH.or(ESRCH);
+
+/// The reason codes below this one need nothing but their counter: `ok` and `ok_ignore_state`,
+/// the outcomes of nearly all calls. [`Stats::count_check_attach`] tells them from the others
+/// with one comparison.
+const FAST_CODES: u32 = SLOW.0.trailing_zeros();
+
+/// Sites that set `JOBCTL_PT_WAKING`.
+pub(crate) const SET_SITES: Class = Class::of(&[
+    Site::PTRACE_WAKING_SITE_PREPARE_SIGNAL.0,
+    Site::PTRACE_WAKING_SITE_TRAP_NOTIFY.0,
+    Site::PTRACE_WAKING_SITE_LISTEN.0,
+    Site::PTRACE_WAKING_SITE_ATTACH.0,
+    Site::PTRACE_WAKING_SITE_INTERRUPT.0,
+]);
+
+/// Sites that clear `JOBCTL_PT_WAKING`.
+pub(crate) const CLEAR_SITES: Class = Class::of(&[
+    Site::PTRACE_WAKING_SITE_PTRACE_STOP.0,
+    Site::PTRACE_WAKING_SITE_PTRACE_STOP_ABORT.0,
+    Site::PTRACE_WAKING_SITE_GET_SIGNAL.0,
+    Site::PTRACE_WAKING_SITE_UNLINK.0,
+    Site::PTRACE_WAKING_SITE_EXIT.0,
+    Site::PTRACE_WAKING_SITE_FATAL_SIGNAL.0,
+    Site::PTRACE_WAKING_SITE_FREEZER_TRAP.0,
+]);
+
+// The tables are in code order, as they are indexed by code; every reason has exactly one
+// return value and every site either sets or clears; the waking classes are consistent.
 const _: () = {
+    assert!(
+        REASON_NR <= 32 && SITE_NR <= 32,
+        "codes must fit in a `Class`"
+    );
     let mut i = 0;
     while i < REASON_NR {
         assert!(
             REASONS[i].code as usize == i,
             "REASONS is not in code order"
         );
+        let code = REASONS[i].code;
+        let classes = OK.contains(code) as u32
+            + ESRCH.contains(code) as u32
+            + RET_OTHER.contains(code) as u32;
+        assert!(classes == 1, "a reason has no or several return values");
         i += 1;
     }
     let mut i = 0;
     while i < SITE_NR {
         assert!(SITES[i].code as usize == i, "SITES is not in code order");
+        let code = SITES[i].code;
+        assert!(
+            SET_SITES.contains(code) != CLEAR_SITES.contains(code),
+            "a site neither or both sets and clears"
+        );
         i += 1;
     }
+    assert!(WAKING_OK.0 & !OK.0 == 0 && WAKING_ESRCH.0 & !ESRCH.0 == 0);
+    assert!(WAKING_OK.0 & WAKING_ESRCH.0 == 0);
+    assert!((OK.0 | ESRCH.0 | RET_OTHER.0) >> REASON_NR == 0);
+    assert!((SET_SITES.0 | CLEAR_SITES.0) >> SITE_NR == 0);
+    assert!(FAST_CODES as usize <= REASON_NR);
+    assert!(
+        FAST_CODES > Reason::PTRACE_ATTACH_OK.0
+            && FAST_CODES > Reason::PTRACE_ATTACH_OK_IGNORE_STATE.0
+    );
 };
-
-/// Looks up the counter of `code` in `table`, or `unknown` if it is out of range.
-fn by_code<'a, const N: usize>(
-    table: &'a [Counter; N],
-    unknown: &'a Counter,
-    code: u32,
-) -> &'a Counter {
-    usize::try_from(code)
-        .ok()
-        .and_then(|i| table.get(i))
-        .unwrap_or(unknown)
-}
-
-/// Reads a table of counters in index order, with acquire ordering.
-fn load_all<const N: usize>(table: &[Counter; N]) -> [u64; N] {
-    table.each_ref().map(Counter::read_acquire)
-}
 
 /// The last call that failed with `-ESRCH`, packed into a `u64` so that it is updated and read
 /// as one (`pid << 32 | reason`), or [`LastEsrch::NONE`].
@@ -211,14 +287,18 @@ impl LastEsrch {
         self.0.store(Self::NONE, Relaxed);
     }
 
+    /// Returns the pid and the reason code of the last `-ESRCH`, if any.
+    pub(crate) fn get(&self) -> Option<(u32, u32)> {
+        let v = self.0.load(Relaxed);
+        // Both halves fit: the value was packed from a 32-bit pid and a 32-bit code.
+        (v != Self::NONE).then_some(((v >> 32) as u32, v as u32))
+    }
+
     /// debugfs show callback: `<pid> <reason>`, or `0 none`.
     pub(crate) fn show(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let v = self.0.load(Relaxed);
-        if v == Self::NONE {
+        let Some((pid, code)) = self.get() else {
             return writeln!(f, "0 none");
-        }
-        // Both halves fit: the value was packed from a 32-bit pid and a 32-bit code.
-        let (pid, code) = ((v >> 32) as u32, v as u32);
+        };
         let name = usize::try_from(code)
             .ok()
             .and_then(|i| REASONS.get(i))
@@ -230,28 +310,10 @@ impl LastEsrch {
 /// All counters of the module. Shared by the probes and the debugfs files.
 #[pin_data]
 pub(crate) struct Stats {
-    /// Returns of `ptrace_check_attach()`; parent of all the others of `ptrace_check_attach`.
-    pub(crate) calls: Counter,
-    /// Returns of 0.
-    pub(crate) ok: Counter,
-    /// Returns of `-ESRCH`.
-    pub(crate) esrch: Counter,
-    /// Returns of anything else (none with the current kernel).
-    pub(crate) ret_other: Counter,
-    /// Calls that waited for a waking tracee (`waited_ns > 0`); parent of the two below.
-    pub(crate) waking_path: Counter,
-    /// Calls that waited and returned 0 (reason `ok_after_waking`).
-    pub(crate) waking_ok: Counter,
-    /// Calls that waited and returned `-ESRCH`.
-    pub(crate) waking_esrch: Counter,
     /// Calls per reason code.
     pub(crate) reasons: [Counter; REASON_NR],
     /// Calls with a reason code this module does not know.
     pub(crate) reason_unknown: Counter,
-    /// `JOBCTL_PT_WAKING` set transitions.
-    pub(crate) waking_set: Counter,
-    /// `JOBCTL_PT_WAKING` clear transitions.
-    pub(crate) waking_cleared: Counter,
     /// Transitions per site code.
     pub(crate) sites: [Counter; SITE_NR],
     /// Transitions with a site code this module does not know.
@@ -265,41 +327,26 @@ pub(crate) struct Stats {
     lock: Mutex<()>,
 }
 
-/// The counters of `stats`, read consistently by [`Stats::snapshot`]. Each field holds the
-/// value of the [`Stats`] field of the same name.
+/// All counters, read under the lock by [`Stats::snapshot`], and the sums derived from them.
 pub(crate) struct Snapshot {
-    calls: u64,
-    ok: u64,
-    esrch: u64,
-    ret_other: u64,
-    waking_path: u64,
-    waking_ok: u64,
-    waking_esrch: u64,
-    waking_set: u64,
-    waking_cleared: u64,
-    reasons: [u64; REASON_NR],
-    reason_unknown: u64,
-    sites: [u64; SITE_NR],
-    site_unknown: u64,
+    /// Calls per reason code.
+    pub(crate) reasons: [u64; REASON_NR],
+    /// Calls with an unknown reason code.
+    pub(crate) reason_unknown: u64,
+    /// Transitions per site code.
+    pub(crate) sites: [u64; SITE_NR],
+    /// Transitions with an unknown site code.
+    pub(crate) site_unknown: u64,
     /// The histogram, with `wait_ns_total` and `wait_ns_max`.
-    wait: HistSnapshot,
+    pub(crate) wait: HistSnapshot,
 }
 
 impl Stats {
     /// Returns an initializer for counters that are all 0.
     pub(crate) fn new() -> impl PinInit<Self> {
         pin_init!(Self {
-            calls: Counter::new(),
-            ok: Counter::new(),
-            esrch: Counter::new(),
-            ret_other: Counter::new(),
-            waking_path: Counter::new(),
-            waking_ok: Counter::new(),
-            waking_esrch: Counter::new(),
             reasons: [const { Counter::new() }; REASON_NR],
             reason_unknown: Counter::new(),
-            waking_set: Counter::new(),
-            waking_cleared: Counter::new(),
             sites: [const { Counter::new() }; SITE_NR],
             site_unknown: Counter::new(),
             wait: Log2Histogram::new(),
@@ -308,83 +355,141 @@ impl Stats {
         })
     }
 
-    /// Reads all counters so that the inequalities of the module documentation hold.
+    /// Counts one return of `ptrace_check_attach()` with `reason` for `child`, after waiting
+    /// `waited_ns`.
+    ///
+    /// The common case, a call that returns 0 without having waited, is a comparison and one
+    /// relaxed atomic add.
+    #[inline(always)]
+    pub(crate) fn count_check_attach(&self, reason: Reason, waited_ns: u64, child: &Task) {
+        if reason.0 < FAST_CODES {
+            if let Some(counter) = self.reasons.get(reason.0 as usize) {
+                counter.inc();
+                return;
+            }
+        }
+        self.count_check_attach_slow(reason, waited_ns, child);
+    }
+
+    /// [`Stats::count_check_attach`] for the codes from [`FAST_CODES`] on: any reason.
+    #[cold]
+    #[inline(never)]
+    fn count_check_attach_slow(&self, reason: Reason, waited_ns: u64, child: &Task) {
+        let Some(counter) = self.reasons.get(reason.0 as usize) else {
+            self.reason_unknown.inc();
+            return;
+        };
+        // The reason counter last: see "Resets" above.
+        if WAKING_PATH.contains(reason.0) {
+            self.wait.record(waited_ns);
+        }
+        if ESRCH.contains(reason.0) {
+            self.last_esrch.set(child.pid(), reason);
+        }
+        counter.inc();
+    }
+
+    /// Counts one `JOBCTL_PT_WAKING` transition at `site`.
+    #[inline(always)]
+    pub(crate) fn count_waking(&self, site: Site) {
+        self.sites
+            .get(site.0 as usize)
+            .unwrap_or(&self.site_unknown)
+            .inc();
+    }
+
+    /// Reads all counters, never in the middle of a [`Stats::reset`].
     pub(crate) fn snapshot(&self) -> Snapshot {
         let _guard = self.lock.lock();
-        // Children first, with acquire ordering ...
-        let ok = self.ok.read_acquire();
-        let esrch = self.esrch.read_acquire();
-        let ret_other = self.ret_other.read_acquire();
-        let waking_ok = self.waking_ok.read_acquire();
-        let waking_esrch = self.waking_esrch.read_acquire();
-        let reasons = load_all(&self.reasons);
-        let reason_unknown = self.reason_unknown.read_acquire();
-        // ... then their parents: `waking_path` is a child of `calls` too.
-        let waking_path = self.waking_path.read_acquire();
-        let calls = self.calls.read();
-        let sites = load_all(&self.sites);
         Snapshot {
-            calls,
-            ok,
-            esrch,
-            ret_other,
-            waking_path,
-            waking_ok,
-            waking_esrch,
-            waking_set: self.waking_set.read(),
-            waking_cleared: self.waking_cleared.read(),
-            reasons,
-            reason_unknown,
-            sites,
+            reasons: self.reasons.each_ref().map(Counter::read),
+            reason_unknown: self.reason_unknown.read(),
+            sites: self.sites.each_ref().map(Counter::read),
             site_unknown: self.site_unknown.read(),
             wait: self.wait.snapshot(),
         }
     }
 
-    /// Sets every counter to 0, keeping the inequalities; see the module documentation.
+    /// Sets every counter to 0, empties the histogram and forgets the last `-ESRCH`.
     pub(crate) fn reset(&self) {
         let _guard = self.lock.lock();
-        let sum = |a: u64, c: &Counter| a.wrapping_add(c.take());
-        // The ret counters first: see "Resets" above for why the order matters.
-        let by_ret = [&self.ok, &self.esrch, &self.ret_other]
-            .into_iter()
-            .fold(0, sum);
-        let waking = [&self.waking_ok, &self.waking_esrch]
-            .into_iter()
-            .fold(0, sum);
         for c in &self.reasons {
-            c.take();
+            c.clear();
         }
-        self.reason_unknown.take();
-        self.waking_path.sub(waking);
-        self.calls.sub(by_ret);
-
+        self.reason_unknown.clear();
         for c in &self.sites {
-            c.take();
+            c.clear();
         }
-        for c in [&self.site_unknown, &self.waking_set, &self.waking_cleared] {
-            c.take();
-        }
+        self.site_unknown.clear();
         self.wait.clear();
         self.last_esrch.clear();
     }
 }
 
 impl Snapshot {
+    /// Returns of `ptrace_check_attach()`.
+    pub(crate) fn calls(&self) -> u64 {
+        Class(u32::MAX)
+            .sum(&self.reasons)
+            .wrapping_add(self.reason_unknown)
+    }
+
+    /// Returns of 0.
+    pub(crate) fn ok(&self) -> u64 {
+        OK.sum(&self.reasons)
+    }
+
+    /// Returns of `-ESRCH`.
+    pub(crate) fn esrch(&self) -> u64 {
+        ESRCH.sum(&self.reasons)
+    }
+
+    /// Other returns: `-ERESTARTNOINTR`, and those with an unknown reason.
+    pub(crate) fn ret_other(&self) -> u64 {
+        RET_OTHER
+            .sum(&self.reasons)
+            .wrapping_add(self.reason_unknown)
+    }
+
+    /// Calls that waited for a waking tracee.
+    pub(crate) fn waking_path(&self) -> u64 {
+        WAKING_PATH.sum(&self.reasons)
+    }
+
+    /// Calls that waited and returned 0.
+    pub(crate) fn waking_ok(&self) -> u64 {
+        WAKING_OK.sum(&self.reasons)
+    }
+
+    /// Calls that waited and returned `-ESRCH`.
+    pub(crate) fn waking_esrch(&self) -> u64 {
+        WAKING_ESRCH.sum(&self.reasons)
+    }
+
+    /// Transitions that set `JOBCTL_PT_WAKING`.
+    pub(crate) fn waking_set(&self) -> u64 {
+        SET_SITES.sum(&self.sites)
+    }
+
+    /// Transitions that cleared `JOBCTL_PT_WAKING`.
+    pub(crate) fn waking_cleared(&self) -> u64 {
+        CLEAR_SITES.sum(&self.sites)
+    }
+
     /// debugfs show callback of `stats`: `name value` lines in the documented order.
     pub(crate) fn show(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (name, v) in [
-            ("calls", self.calls),
-            ("ok", self.ok),
-            ("esrch", self.esrch),
-            ("ret_other", self.ret_other),
-            ("waking_path", self.waking_path),
-            ("waking_ok", self.waking_ok),
-            ("waking_esrch", self.waking_esrch),
+            ("calls", self.calls()),
+            ("ok", self.ok()),
+            ("esrch", self.esrch()),
+            ("ret_other", self.ret_other()),
+            ("waking_path", self.waking_path()),
+            ("waking_ok", self.waking_ok()),
+            ("waking_esrch", self.waking_esrch()),
             ("wait_ns_total", self.wait.total()),
             ("wait_ns_max", self.wait.max()),
-            ("waking_set", self.waking_set),
-            ("waking_cleared", self.waking_cleared),
+            ("waking_set", self.waking_set()),
+            ("waking_cleared", self.waking_cleared()),
         ] {
             writeln!(f, "{name} {v}")?;
         }
@@ -396,54 +501,5 @@ impl Snapshot {
             writeln!(f, "site_{} {v}", n.as_str())?;
         }
         writeln!(f, "site_unknown {}", self.site_unknown)
-    }
-}
-
-impl Probe<CheckAttach> for Stats {
-    /// Counts one return of `ptrace_check_attach()`. Parents before children, see above.
-    fn probe(&self, args: <CheckAttach as Tracepoint>::Args) {
-        let (child, ret, reason, _ignore_state, waited_ns) = args;
-        let waited = waited_ns > 0;
-        let esrch = ret == ESRCH.to_errno();
-
-        // Parents before children, children with release ordering, the ret counter last;
-        // see "Consistency of `stats`" above.
-        self.calls.inc();
-        if waited {
-            self.waking_path.inc_release();
-            self.wait.record(waited_ns);
-        }
-        by_code(&self.reasons, &self.reason_unknown, reason.0).inc_release();
-        let (by_ret, by_ret_waking) = match ret {
-            0 => (&self.ok, Some(&self.waking_ok)),
-            _ if esrch => (&self.esrch, Some(&self.waking_esrch)),
-            // Counted in `waking_path` only: `reset` then subtracts less from it, which is safe.
-            _ => (&self.ret_other, None),
-        };
-        if let (true, Some(c)) = (waited, by_ret_waking) {
-            c.inc_release();
-        }
-        by_ret.inc_release();
-
-        if esrch {
-            // SAFETY: `ptrace_check_attach()`'s caller holds a reference on `child`, and the
-            // tracepoint is hit before it returns, so `child` points to a live `task_struct`
-            // for the duration of this call. `Task` is a transparent wrapper of it.
-            let task = unsafe { &*child.cast::<Task>() };
-            self.last_esrch.set(task.pid(), reason);
-        }
-    }
-}
-
-impl Probe<Waking> for Stats {
-    /// Counts one `JOBCTL_PT_WAKING` transition. Runs under `siglock` with interrupts off.
-    fn probe(&self, args: <Waking as Tracepoint>::Args) {
-        let (_task, set, site) = args;
-        if set {
-            self.waking_set.inc();
-        } else {
-            self.waking_cleared.inc();
-        }
-        by_code(&self.sites, &self.site_unknown, site.0).inc();
     }
 }
