@@ -40,15 +40,20 @@ KOUT_VANILLA := $(PTW_CACHE)/build/vanilla
 
 # ---- toolchain: Debian's rustc-web and LLVM 19, pinned bindgen -------------
 export BINDGEN := $(PTW_CACHE)/bindgen-$(PTW_BINDGEN_VERSION)/bin/bindgen
+# rustdoc_test_kernel_quiet= lets the build log show rustdoc's verdict on
+# each kernel doctest, the compile_fail ones included (see rust-doctests).
 KMAKEFLAGS ?= ARCH=x86_64 LLVM=-19 RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTFMT=/usr/bin/rustfmt \
 	CLIPPY_DRIVER=/usr/bin/clippy-driver BINDGEN=$(BINDGEN) \
-	LIBCLANG_PATH=/usr/lib/llvm-19/lib
+	LIBCLANG_PATH=/usr/lib/llvm-19/lib rustdoc_test_kernel_quiet=
 export KMAKEFLAGS
 
 # Without KDIR on the command line we build (and boot) our own kernel.
 ifeq ($(origin KDIR),undefined)
 OWN_KERNEL := 1
 KDIR := $(KOUT)
+# Our own kernels and modules are built with clippy, and any rustc, clippy
+# or rustdoc warning is an error (the C side keeps its flags).
+KMAKEFLAGS += CLIPPY=1 KRUSTFLAGS=-Dwarnings
 endif
 
 # The module is built out of the source tree (Kbuild's MO=), once per
@@ -69,7 +74,7 @@ INITRAMFS_DEBUG := $(BUILD)/initramfs-debug.cpio
 
 .PHONY: all module module-debug bootstrap kernel kernel-debug kernel-vanilla selftests \
 	initramfs initramfs-debug check demo stress bench clean help lint selftest-patch \
-	harness-selftest
+	harness-selftest rust-compile-fail
 
 all: module
 
@@ -143,6 +148,7 @@ initramfs-debug: module-debug selftests
 # The selftests patch keeps checkpatch's BRACES warnings on purpose (its
 # commit message says why); nothing else is ignored anywhere.
 lint: kernel harness-selftest
+	@mkdir -p $(BUILD)/logs
 	@printf '==> checkpatch --strict on patches/, selftests patch in sync, rustfmt --check on rust/\n' >&2
 	@cd $(KSRC) && for p in $$(sed -e 's/#.*//' -e '/^[[:space:]]*$$/d' $(CURDIR)/patches/series); do \
 		case $$p in 0000-*) continue ;; *-selftests-*) ign="--ignore BRACES" ;; *) ign= ;; esac; \
@@ -152,6 +158,9 @@ lint: kernel harness-selftest
 	@$(H)/selftest-patch.sh check "$(KSRC)" "$(CURDIR)/patches"
 	@/usr/bin/rustfmt --edition 2021 --config-path $(KSRC)/.rustfmt.toml --check rust/*.rs \
 		|| { echo "ERROR: rust/ needs rustfmt (see diff above)" >&2; exit 1; }
+	@printf '==> rustdoc of the kernel crate, warnings as errors (clippy: every build of ours)\n' >&2
+	@$(MAKE) -s -C $(KSRC) O=$(KOUT) $(KMAKEFLAGS) rustdoc > $(BUILD)/logs/rustdoc.log 2>&1 \
+		|| { tail -30 $(BUILD)/logs/rustdoc.log >&2; echo "ERROR: make rustdoc failed (log: $(BUILD)/logs/rustdoc.log)" >&2; exit 1; }
 
 # The harness's negative controls (seconds, no kernel): run-vm.sh and
 # verdict.py against a stub QEMU, every failure mode must come out red.
@@ -196,10 +205,27 @@ CMDLINE_debug := ptw.role=debug ptw.stress=$(STRESS_SECONDS) ptw.stress_min=$(ST
 MODE_control := control
 INITRD_debug := $(INITRAMFS_DEBUG)
 TIMEOUT_debug := $(shell echo $$((2400 + $(STRESS_SECONDS))))
-# Summaries the closing line adds up: the lint stage's tests, then the boots.
-SUMMARIES := $(BUILD)/logs/harness-selftest.txt $(foreach b,$(BOOTS),$(BUILD)/logs/summary-$(b).txt)
+# Summaries the closing line adds up: the lint stage's tests, the kernel
+# doctests that must not compile, then the boots.
+SUMMARIES := $(BUILD)/logs/harness-selftest.txt $(BUILD)/logs/rust-compile-fail.txt \
+	$(foreach b,$(BOOTS),$(BUILD)/logs/summary-$(b).txt)
 
-check: lint initramfs initramfs-debug kernel-vanilla
+# The kernel crate's compile_fail doctests (e.g. a tracepoint probe that
+# borrows a local must not compile): rustdoc checks them while the debug
+# kernel builds its doctests (scripts/rustdoc_test_builder.rs, patch 7);
+# build-kernel.sh keeps rustdoc's verdicts.  Each counts as a test; none
+# at all is a failure.
+rust-compile-fail: kernel-debug
+	@mkdir -p $(BUILD)/logs
+	@f=$(KOUT_DEBUG)/.ptw-rustdoc-tests.txt; \
+	[ -f $$f ] || { echo "ERROR: $$f missing: the debug kernel extracted no doctests" >&2; exit 1; }; \
+	grep -E ' - compile fail \.\.\. ' $$f | sed 's/^test /    /' >&2; \
+	p=$$(grep -cE ' - compile fail \.\.\. ok$$' $$f); \
+	n=$$(grep -cE ' - compile fail \.\.\. ' $$f); \
+	echo "rust-compile-fail: $$p passed, $$((n - p + (n == 0))) failed, 0 skipped" | tee $(BUILD)/logs/rust-compile-fail.txt >&2; \
+	[ "$$n" -gt 0 ] && [ "$$p" = "$$n" ]
+
+check: lint initramfs initramfs-debug kernel-vanilla rust-compile-fail
 	@rm -f $(BUILD)/logs/summary-*.txt $(BUILD)/logs/results-*.txt; rc=0; \
 	$(foreach b,$(BOOTS),PTW_VM_TIMEOUT=$(or $(TIMEOUT_$(b)),1200) $(H)/run-vm.sh $(or $(MODE_$(b)),check) \
 		$(KERNEL_$(b))/arch/x86/boot/bzImage $(or $(INITRD_$(b)),$(INITRAMFS)) $(BUILD)/logs $(b) \
@@ -237,16 +263,27 @@ demo: initramfs
 	@mkdir -p Documentation/results && cp $(BUILD)/logs/demo.txt Documentation/results/demo.txt
 
 # Benchmark (not a test): BENCH_ROUNDS interleaved rounds of BENCH_N
-# PTRACE_SYSCALL round trips per mode, in one boot; the table goes to
-# the terminal and into README.md between the bench markers.
-BENCH_ROUNDS ?= 15
+# PTRACE_SYSCALL round trips per mode (the first BENCH_WARMUP rounds are
+# discarded), then the waking wait, in two boots: under QEMU icount
+# (instruction time: the figures) and on the wall clock (BENCH_WALL_N
+# round trips, beside it).  The raw output goes to
+# Documentation/results/bench-<date>.txt and README.md's bench section
+# is generated from that file (harness/bench-table.py).
+BENCH_ROUNDS ?= 9
+BENCH_WARMUP ?= 1
 BENCH_N ?= 20000
+BENCH_WALL_N ?= 2000
 
 bench: initramfs
-	@PTW_VM_TIMEOUT=$$((600 + $(BENCH_ROUNDS) * $(BENCH_N) / 100)) $(H)/run-vm.sh bench \
-		$(KOUT)/arch/x86/boot/bzImage $(INITRAMFS) $(BUILD)/logs bench \
+	@PTW_ICOUNT=1 PTW_VM_TIMEOUT=$$((600 + $(BENCH_ROUNDS) * $(BENCH_N) / 500)) $(H)/run-vm.sh bench \
+		$(KOUT)/arch/x86/boot/bzImage $(INITRAMFS) $(BUILD)/logs bench-icount \
 		"ptw.bench=$(BENCH_ROUNDS) ptw.iters=$(BENCH_N)"
-	@python3 $(H)/bench-table.py $(BUILD)/logs README.md
+	@PTW_VM_TIMEOUT=$$((600 + $(BENCH_ROUNDS) * $(BENCH_WALL_N) / 100)) $(H)/run-vm.sh bench \
+		$(KOUT)/arch/x86/boot/bzImage $(INITRAMFS) $(BUILD)/logs bench-wall \
+		"ptw.bench=$(BENCH_ROUNDS) ptw.iters=$(BENCH_WALL_N)"
+	@python3 $(H)/bench-table.py run --logdir $(BUILD)/logs --results-dir Documentation/results \
+		--readme README.md --kernel $(KOUT)/arch/x86/boot/bzImage --module $(MODULE_KO) \
+		--warmup $(BENCH_WARMUP)
 
 # Soak: the stress pass alone for DURATION (seconds, or 30m, 2h), on the
 # debug kernel; STRESS_KERNEL=normal soaks the normal one.

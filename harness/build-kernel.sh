@@ -66,6 +66,12 @@ if ! kmake -j"$(nproc)" all > "$out/build.log" 2>&1; then
 	grep -E -m 20 'error|Error' "$out/build.log" >&2 || tail -30 "$out/build.log" >&2
 	die "kernel build failed (log: $out/build.log)"
 fi
+# rustdoc's verdicts on the kernel doctests (CONFIG_RUST_KERNEL_DOCTESTS),
+# kept until the next build that extracts them again: the compile_fail ones
+# run nowhere else (make check's rust-doctests step counts them).
+if grep -q 'RUSTDOC TK' "$out/build.log"; then
+	grep -E '^test .* \.\.\. |^test result:' "$out/build.log" > "$out/.ptw-rustdoc-tests.txt" || true
+fi
 # Exported UAPI headers for the kselftests (KHDR_INCLUDES).
 kmake -s headers_install > /dev/null
 [ "$(stat -c %Y "$out/vmlinux")" = "$before" ] && kind=up-to-date

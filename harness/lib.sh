@@ -13,7 +13,7 @@ export PTW_CACHE PTW_T0
 PTW_KVER_PIN=${PTW_KVER_PIN:-7.3.4-1~bpo13+1}
 PTW_BINDGEN_VERSION=${PTW_BINDGEN_VERSION:-0.72.1}
 BINDGEN=${BINDGEN:-$PTW_CACHE/bindgen-$PTW_BINDGEN_VERSION/bin/bindgen}
-KMAKEFLAGS=${KMAKEFLAGS:-ARCH=x86_64 LLVM=-19 RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTFMT=/usr/bin/rustfmt CLIPPY_DRIVER=/usr/bin/clippy-driver BINDGEN=$BINDGEN LIBCLANG_PATH=/usr/lib/llvm-19/lib}
+KMAKEFLAGS=${KMAKEFLAGS:-ARCH=x86_64 LLVM=-19 RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTFMT=/usr/bin/rustfmt CLIPPY_DRIVER=/usr/bin/clippy-driver BINDGEN=$BINDGEN LIBCLANG_PATH=/usr/lib/llvm-19/lib rustdoc_test_kernel_quiet=}
 export PTW_KVER_PIN PTW_BINDGEN_VERSION BINDGEN KMAKEFLAGS
 
 ptw_elapsed() {

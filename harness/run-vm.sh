@@ -18,7 +18,10 @@
 # or tcg[,thread=...]: no KVM probe), PTW_INVENTORY (default
 # harness/inventory.txt), PTW_INVENTORY_RECORD=1 (write the boot's
 # inventory section to LOGDIR/inventory-LABEL.txt for review), PTW_PYTHON
-# (default python3).  The
+# (default python3), PTW_ICOUNT=1 (TCG with -icount shift=0,sleep=off,
+# align=off: guest time counts executed instructions, 1 ns each, all vCPUs
+# on one host thread, so guest-side timings do not depend on the host's
+# load; make bench).  The
 # self-test (harness/selftest/run.sh) puts a stub qemu-system-x86_64 first
 # on PATH.
 set -euo pipefail
@@ -47,7 +50,7 @@ qemu() {
 	# --verbose: "timeout: sending signal ..." in the QEMU log is how we
 	# know the host timeout fired (QEMU could exit 124 on its own).
 	timeout --verbose --foreground -k 5 "$timeout" qemu-system-x86_64 \
-		-accel "$accel" -cpu max -smp "$SMP" -m "$MEM" \
+		-accel "$accel" ${icount:+-icount shift=0,sleep=off,align=off} -cpu max -smp "$SMP" -m "$MEM" \
 		-kernel "$kernel" -initrd "$initrd" \
 		-append "console=ttyS0 panic=-1 $cmdline" \
 		-display none -monitor none -no-reboot \
@@ -60,7 +63,7 @@ qemu() {
 # Which accelerator?  KVM only if a probe boot of this very kernel reaches
 # /init and reports back within a short bound; KVM guests hang on some hosts.
 accel=${PTW_ACCEL:-}
-if [ -z "$accel" ] && [ -w /dev/kvm ]; then
+if [ -z "$accel" ] && [ "${PTW_ICOUNT:-0}" != 1 ] && [ -w /dev/kvm ]; then
 	stage "probing KVM (bounded: 20 s)"
 	rc=0
 	( label=kvm-probe qemu kvm 20 "$logdir/console-kvm-probe.log" /dev/null "ptw.mode=probe" ) 2>/dev/null || rc=$?
@@ -70,7 +73,12 @@ if [ -z "$accel" ] && [ -w /dev/kvm ]; then
 		info "KVM guest did not report back (exit $rc): using TCG"
 	fi
 fi
-if [ -z "$accel" ]; then
+icount=
+if [ "${PTW_ICOUNT:-0}" = 1 ]; then
+	# icount needs TCG with one host thread for all vCPUs.
+	accel="tcg,thread=single"
+	icount=1
+elif [ -z "$accel" ]; then
 	if qemu_mttcg_safe; then
 		accel="tcg,thread=multi"
 	else
@@ -82,7 +90,7 @@ fi
 
 threads=-
 [[ $accel != *thread=* ]] || threads=${accel##*thread=}
-echo "accel=${accel%%,*} tcg_threads=$threads vcpus=$SMP mem_mib=$MEM qemu=$(qemu_version | tr ' ' .)" \
+echo "accel=${accel%%,*} tcg_threads=$threads icount=${icount:-off} vcpus=$SMP mem_mib=$MEM qemu=$(qemu_version | tr ' ' .)" \
 	> "$logdir/vm-$label.txt"
 console=$logdir/console-$label.log
 tap=$logdir/tap-$label.log
