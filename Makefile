@@ -158,6 +158,8 @@ lint: kernel harness-selftest
 	@$(H)/selftest-patch.sh check "$(KSRC)" "$(CURDIR)/patches"
 	@/usr/bin/rustfmt --edition 2021 --config-path $(KSRC)/.rustfmt.toml --check rust/*.rs \
 		|| { echo "ERROR: rust/ needs rustfmt (see diff above)" >&2; exit 1; }
+	@printf '==> reason and site codes: the ABI document against the kernel, the event, the module, the tests\n' >&2
+	@python3 $(H)/abi-codes.py $(KSRC) $(BUILD)/logs/abi-codes.txt
 	@printf '==> rustdoc of the kernel crate, warnings as errors (clippy: every build of ours)\n' >&2
 	@$(MAKE) -s -C $(KSRC) O=$(KOUT) $(KMAKEFLAGS) rustdoc > $(BUILD)/logs/rustdoc.log 2>&1 \
 		|| { tail -30 $(BUILD)/logs/rustdoc.log >&2; echo "ERROR: make rustdoc failed (log: $(BUILD)/logs/rustdoc.log)" >&2; exit 1; }
@@ -207,7 +209,7 @@ INITRD_debug := $(INITRAMFS_DEBUG)
 TIMEOUT_debug := $(shell echo $$((2400 + $(STRESS_SECONDS))))
 # Summaries the closing line adds up: the lint stage's tests, the kernel
 # doctests that must not compile, then the boots.
-SUMMARIES := $(BUILD)/logs/harness-selftest.txt $(BUILD)/logs/rust-compile-fail.txt \
+SUMMARIES := $(BUILD)/logs/harness-selftest.txt $(BUILD)/logs/abi-codes.txt $(BUILD)/logs/rust-compile-fail.txt \
 	$(foreach b,$(BOOTS),$(BUILD)/logs/summary-$(b).txt)
 
 # The kernel crate's compile_fail doctests (e.g. a tracepoint probe that
