@@ -140,6 +140,7 @@ ntests=$(echo $tests | wc -w)
 # The guest's own checks, in the order they run (each one TAP line).
 checks="cpus"
 case "$role" in vanilla) ;; *) [ "$mode" = control ] || checks="$checks sysctl" ;; esac
+[ "$role" = waking-on ] && [ "$mode" = check ] && checks="$checks kcfi"
 [ "$mode" = control ] && checks="$checks control-dmesg"
 
 # KUnit (debug kernel): the built-in suites (the kernel crate's Rust
@@ -238,6 +239,17 @@ for c in $checks; do
 		have=$(cat /proc/sys/kernel/ptrace_waking 2>/dev/null || echo missing)
 		[ "$have" = "$want" ] && check sysctl ok "kernel.ptrace_waking = $have as booted" ||
 			check sysctl fail "kernel.ptrace_waking = $have, expected $want" ;;
+	kcfi)
+		# The kCFI boot: the kernel's indirect calls are type-checked
+		# (__cfi_ preambles), and so are the module's probes, which the
+		# tracepoint iterators call indirectly; a mismatch would trap.
+		n=$(grep -c ' __cfi_' /proc/kallsyms)
+		insmod $PTRACE_WAKING_KO 2>/dev/null
+		m=$(grep -c ' __cfi_.*\[ptrace_waking\]' /proc/kallsyms)
+		rmmod ptrace_waking 2>/dev/null
+		[ "$n" -gt 0 ] && [ "$m" -gt 0 ] &&
+			check kcfi ok "kCFI on: $n preambles, $m in ptrace_waking.ko" ||
+			check kcfi fail "kCFI preambles: kernel $n, ptrace_waking.ko $m" ;;
 	control-dmesg)
 		# Negative control: one deliberate WARN through LKDTM; both the
 		# guest's scan (here) and the host's console scan must see it.

@@ -59,19 +59,6 @@ static inline int wk_pin(pid_t pid, int cpu)
 	return sched_setaffinity(pid, sizeof(set), &set);
 }
 
-/* A child that dies with us; returns like fork(). */
-static inline pid_t wk_fork(void)
-{
-	pid_t parent = getpid(), pid = fork();
-
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(0);
-	}
-	return pid;
-}
-
 static inline void wk_kill_reap(pid_t pid)
 {
 	if (pid <= 0)
@@ -79,18 +66,6 @@ static inline void wk_kill_reap(pid_t pid)
 	kill(pid, SIGKILL);
 	while (waitpid(pid, NULL, __WALL) < 0 && errno == EINTR)
 		;
-}
-
-/* Process state letter from /proc/PID/task/TID/stat, or 0. */
-static inline char wk_state(pid_t tid)
-{
-	char path[64], buf[256], *p;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", tid);
-	if (ptw_read_str(path, buf, sizeof(buf)))
-		return 0;
-	p = strrchr(buf, ')');
-	return p && p[1] == ' ' ? p[2] : 0;
 }
 
 /*
@@ -108,6 +83,59 @@ static inline int wk_seize_listen(pid_t pid)
 	if (!WIFSTOPPED(status) || (status >> 16) != PTRACE_EVENT_STOP)
 		return -EPROTO;
 	return ptrace(PTRACE_LISTEN, pid, 0, 0) ? -errno : 0;
+}
+
+/*
+ * Fixture setup shared by the waking_* tests: skip unless root on a kernel
+ * with the series, save kernel.ptrace_waking into @saved (a char array,
+ * restored by the teardown) and set it to @on.
+ */
+#define WK_REQUIRE_WAKING(saved, on) do {					\
+	if (geteuid())								\
+		SKIP(return, "needs root");					\
+	if (ptw_read_str(PTW_SYSCTL, saved, sizeof(saved)))			\
+		SKIP(return, "no " PTW_SYSCTL " (kernel without the PT_WAKING series?)"); \
+	ASSERT_EQ(0, ptw_write_str(PTW_SYSCTL, (on) ? "1" : "0"));		\
+} while (0)
+
+/*
+ * A tracee on CPU 1 parked in PTRACE_LISTEN, and the caller made a
+ * SCHED_FIFO tracer on the same CPU: after a kick the tracee can't run
+ * (and re-trap) before the tracer sleeps, so a request right after the
+ * kick lands in the window every time.  Returns the tracee or -errno.
+ */
+static inline pid_t wk_fifo_tracer_on_listening_tracee(void)
+{
+	struct sched_param sp = { .sched_priority = 10 };
+	pid_t pid;
+	int ret;
+
+	if (wk_pin(0, 1))
+		return -errno;
+	pid = ptw_fork_child();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		for (;;)
+			getppid();
+	}
+	ret = wk_seize_listen(pid);
+	/* Only now: the tracee stays a fair task, the tracer preempts it. */
+	if (!ret && sched_setscheduler(0, SCHED_FIFO, &sp))
+		ret = -errno;
+	if (ret) {
+		wk_kill_reap(pid);
+		return ret;
+	}
+	return pid;
+}
+
+/* Back to SCHED_OTHER (the teardown of the above). */
+static inline void wk_tracer_normal(void)
+{
+	struct sched_param sp = { .sched_priority = 0 };
+
+	sched_setscheduler(0, SCHED_OTHER, &sp);
 }
 
 /*
@@ -134,7 +162,7 @@ static inline int wk_hog_holds(struct wk_hog *h)
 {
 	long long t0 = wk_now_ms();
 	int ret = -EBUSY, before;
-	pid_t probe = wk_fork();
+	pid_t probe = ptw_fork_child();
 
 	if (probe < 0)
 		return -errno;
@@ -177,7 +205,7 @@ static inline int wk_hog_start(struct wk_hog *h, int cpu, int max_ms)
 	}
 	if (ptw_write_str(WK_RT_RUNTIME, "-1") || ptw_write_str(fair, "0"))
 		return -EIO;
-	h->pid = wk_fork();
+	h->pid = ptw_fork_child();
 	if (h->pid < 0)
 		return -errno;
 	if (h->pid == 0) {

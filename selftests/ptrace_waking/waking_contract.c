@@ -46,31 +46,16 @@ FIXTURE_VARIANT_ADD(contract, off_cont) {
 
 FIXTURE_SETUP(contract)
 {
-	struct sched_param sp = { .sched_priority = 10 };
-
 	self->tracee = 0;
 	self->waking[0] = '\0';
-	if (geteuid())
-		SKIP(return, "needs root");
-	if (ptw_read_str(PTW_SYSCTL, self->waking, sizeof(self->waking)))
-		SKIP(return, "no " PTW_SYSCTL " (kernel without the PT_WAKING series?)");
-	ASSERT_EQ(0, ptw_write_str(PTW_SYSCTL, variant->waking ? "1" : "0"));
-	ASSERT_EQ(0, wk_pin(0, 1));
-	self->tracee = wk_fork();
-	ASSERT_LE(0, self->tracee);
-	if (self->tracee == 0) {
-		for (;;)
-			getppid();
-	}
-	ASSERT_EQ(0, wk_seize_listen(self->tracee));
-	ASSERT_EQ(0, sched_setscheduler(0, SCHED_FIFO, &sp));
+	WK_REQUIRE_WAKING(self->waking, variant->waking);
+	self->tracee = wk_fifo_tracer_on_listening_tracee();
+	ASSERT_LT(0, self->tracee) TH_LOG("%s", strerror(-self->tracee));
 }
 
 FIXTURE_TEARDOWN(contract)
 {
-	struct sched_param sp = { .sched_priority = 0 };
-
-	sched_setscheduler(0, SCHED_OTHER, &sp);
+	wk_tracer_normal();
 	wk_kill_reap(self->tracee);
 	if (self->waking[0])
 		ptw_write_str(PTW_SYSCTL, self->waking);
@@ -103,7 +88,7 @@ TEST_F(contract, eager_request)
 	if (variant->request == PTRACE_CONT) {
 		/* Resumed: the re-trap it acted on is consumed. */
 		EXPECT_EQ(0, w) TH_LOG("waitpid reported status %#x", status);
-		EXPECT_NE('t', wk_state(self->tracee));
+		EXPECT_NE('t', ptw_proc_state(self->tracee));
 	} else {
 		/* Not resumed: the re-trap is reported as usual. */
 		ASSERT_EQ(self->tracee, w);

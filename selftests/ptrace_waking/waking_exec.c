@@ -76,18 +76,14 @@ FIXTURE_SETUP(exec)
 	self->pid = 0;
 	self->t2 = 0;
 	self->waking[0] = '\0';
-	if (geteuid())
-		SKIP(return, "needs root");
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
 		SKIP(return, "needs 2 CPUs");
-	if (ptw_read_str(PTW_SYSCTL, self->waking, sizeof(self->waking)))
-		SKIP(return, "no " PTW_SYSCTL " (kernel without the PT_WAKING series?)");
-	ASSERT_EQ(0, ptw_write_str(PTW_SYSCTL, "1"));
+	WK_REQUIRE_WAKING(self->waking, 1);
 	ASSERT_EQ(0, pipe(tid_pipe));
 	ASSERT_EQ(0, pipe(go_pipe));
 
 	wk_pin(0, 0);
-	self->pid = wk_fork();
+	self->pid = ptw_fork_child();
 	ASSERT_LE(0, self->pid);
 	if (self->pid == 0) {
 		char *argv[] = { "waking_exec_child", NULL };
@@ -150,8 +146,8 @@ TEST_F(exec, sigcont_after_zap_does_not_mark)
 	for (i = 0; i < 3000 && !sigkill_pending(self->pid, self->t2); i++)
 		usleep(1000);
 	ASSERT_TRUE(sigkill_pending(self->pid, self->t2))
-		TH_LOG("T2 was not zapped: main thread %c, T2 %c, hog %s", wk_state(self->pid),
-		       wk_state(self->t2), wk_hog_done(&self->hog) ? "done" : "running");
+		TH_LOG("T2 was not zapped: main thread %c, T2 %c, hog %s", ptw_proc_state(self->pid),
+		       ptw_proc_state(self->t2), wk_hog_done(&self->hog) ? "done" : "running");
 	ASSERT_FALSE(wk_hog_done(&self->hog));
 
 	ASSERT_EQ(0, kill(self->pid, SIGCONT));

@@ -58,15 +58,11 @@ FIXTURE_SETUP(frozen_tracee)
 	self->tracee = 0;
 	self->frozen = false;
 	self->waking[0] = '\0';
-	if (geteuid())
-		SKIP(return, "needs root");
-	if (ptw_read_str(PTW_SYSCTL, self->waking, sizeof(self->waking)))
-		SKIP(return, "no " PTW_SYSCTL " (kernel without the PT_WAKING series?)");
 	if (mount_kind(_metadata, variant->v2))
 		SKIP(return, "no %s freezer", variant->v2 ? "cgroup v2" : "cgroup v1");
-	ASSERT_EQ(0, ptw_write_str(PTW_SYSCTL, "1"));
+	WK_REQUIRE_WAKING(self->waking, 1);
 
-	self->tracee = wk_fork();
+	self->tracee = ptw_fork_child();
 	ASSERT_LE(0, self->tracee);
 	if (self->tracee == 0) {
 		for (;;)
@@ -175,21 +171,17 @@ FIXTURE_SETUP(frozen_tracer)
 	self->tracee = 0;
 	self->frozen = false;
 	self->waking[0] = '\0';
-	if (geteuid())
-		SKIP(return, "needs root");
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
 		SKIP(return, "needs 2 CPUs");
-	if (ptw_read_str(PTW_SYSCTL, self->waking, sizeof(self->waking)))
-		SKIP(return, "no " PTW_SYSCTL " (kernel without the PT_WAKING series?)");
 	if (mount_kind(_metadata, variant->v2))
 		SKIP(return, "no %s freezer", variant->v2 ? "cgroup v2" : "cgroup v1");
-	ASSERT_EQ(0, ptw_write_str(PTW_SYSCTL, "1"));
+	WK_REQUIRE_WAKING(self->waking, 1);
 	self->st = mmap(NULL, sizeof(*self->st), PROT_READ | PROT_WRITE,
 			MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, self->st);
 	memset(self->st, 0, sizeof(*self->st));
 
-	self->tracer = wk_fork();
+	self->tracer = ptw_fork_child();
 	ASSERT_LE(0, self->tracer);
 	if (self->tracer == 0) {
 		struct tracer_state *st = self->st;
@@ -197,7 +189,7 @@ FIXTURE_SETUP(frozen_tracer)
 		pid_t t;
 
 		wk_pin(0, 1);
-		t = wk_fork();		/* the tracee, on CPU 1 */
+		t = ptw_fork_child();		/* the tracee, on CPU 1 */
 		if (t == 0) {
 			for (;;)
 				pause();
@@ -229,7 +221,7 @@ FIXTURE_SETUP(frozen_tracer)
 
 	/* Wait until the tracer sleeps in the waking wait. */
 	for (long long t0 = wk_now_ms(); wk_now_ms() - t0 < 3000; usleep(5000)) {
-		char s = wk_state(self->tracer);
+		char s = ptw_proc_state(self->tracer);
 
 		ASSERT_EQ(0, LOAD(self->st->returned))
 			TH_LOG("request returned %ld (%s) without waiting",
@@ -239,7 +231,7 @@ FIXTURE_SETUP(frozen_tracer)
 			break;
 	}
 	ASSERT_EQ(1, ptw_count_trace(self->tracee, "ptrace_waking", "set site=trap_notify"))
-		TH_LOG("tracer state %c", wk_state(self->tracer));
+		TH_LOG("tracer state %c", ptw_proc_state(self->tracer));
 	ASSERT_FALSE(wk_hog_done(&self->hog));
 }
 

@@ -83,31 +83,16 @@ FIXTURE(order) {
 
 FIXTURE_SETUP(order)
 {
-	struct sched_param sp = { .sched_priority = 10 };
-
 	self->tracee = 0;
 	self->waking[0] = '\0';
 	self->trigger[0] = '\0';
-	if (geteuid())
-		SKIP(return, "needs root");
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
 		SKIP(return, "needs 2 CPUs");
-	if (ptw_read_str(PTW_SYSCTL, self->waking, sizeof(self->waking)))
-		SKIP(return, "no " PTW_SYSCTL " (kernel without the PT_WAKING series?)");
 	if (access(SWITCH_EV "/trigger", W_OK))
 		SKIP(return, "no sched_switch event trigger");
-	ASSERT_EQ(0, ptw_write_str(PTW_SYSCTL, "1"));
-
-	ASSERT_EQ(0, wk_pin(0, 1));
-	self->tracee = wk_fork();
-	ASSERT_LE(0, self->tracee);
-	if (self->tracee == 0) {
-		for (;;)
-			getppid();
-	}
-	ASSERT_EQ(0, wk_seize_listen(self->tracee));
-	/* Only now: the tracee is a fair task, the tracer preempts it. */
-	ASSERT_EQ(0, sched_setscheduler(0, SCHED_FIFO, &sp));
+	WK_REQUIRE_WAKING(self->waking, 1);
+	self->tracee = wk_fifo_tracer_on_listening_tracee();
+	ASSERT_LT(0, self->tracee) TH_LOG("%s", strerror(-self->tracee));
 
 	ASSERT_EQ(0, ptw_write_str(PTW_TRACING "/trace", ""));
 	snprintf(self->trigger, sizeof(self->trigger), "stacktrace if prev_pid == %d",
@@ -117,10 +102,9 @@ FIXTURE_SETUP(order)
 
 FIXTURE_TEARDOWN(order)
 {
-	struct sched_param sp = { .sched_priority = 0 };
 	char undo[72];
 
-	sched_setscheduler(0, SCHED_OTHER, &sp);
+	wk_tracer_normal();
 	if (self->trigger[0]) {
 		snprintf(undo, sizeof(undo), "!%s", self->trigger);
 		ptw_write_str(SWITCH_EV "/trigger", undo);
