@@ -29,7 +29,7 @@ BEGIN {
 /^race=/ {
 	printf f, v("race"), v("mode"), v("iterations"), v("tracer_esrch"), v("eager_esrch"),
 	       v("mod_calls"), v("set"), v("ok_after_waking"), v("waking_off"),
-	       add(add(v("waking_timeout"), v("waking_failed")), v("restart_waking")),
+	       add(add(v("waking_timeout"), v("waking_failed")), v("waking_interrupted")),
 	       v("mod_esrch"), us(v("wait_p50_ns")), us(v("wait_p99_ns")), us(v("wait_max_ns"))
 }' "$1"
 cat <<'EON'
@@ -43,7 +43,7 @@ cat <<'EON'
                    module counted exactly as many (asserted), and exactly the tracer's
                    ESRCH (module ESRCH).
   PT_WAKING set, waited->ok, ESRCH waking-off, ESRCH wait-fail (timeout, failed,
-  restart): the module's per-site and per-reason counters, equal to the ftrace hist
+  interrupted): the module's per-site and per-reason counters, equal to the ftrace hist
   triggers on ptrace:* (asserted).  wait: the module's histogram of the waking wait
   (percentiles are upper bounds of log2 buckets, max is exact).
 EON

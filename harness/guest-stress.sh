@@ -197,22 +197,22 @@ echo "$reasons" | while read -r num name; do
 	echo "#   $name ${c:-0}"
 done
 # The kernel side must show what the run is for: waits cut short by a
-# tracer's SIGKILL (restart_waking) and by a tracee's (waking_failed), no
+# tracer's SIGKILL (waking_interrupted) and by a tracee's (waking_failed), no
 # wait that ran into the bound, and, with churn, module reloads.
 count() {
 	num=$(echo "$reasons" | awk -v n="$1" '$2 == n { print $1 }')
 	echo "$hist" | awk -v n="$num" '$2 == "reason:" && $3 == n { s += $6 } END { print s + 0 }'
 }
 timeouts=$(count ESRCH_WAKING_TIMEOUT)
-restarts=$(count RESTART_WAKING)
+interrupted=$(count ESRCH_WAKING_INTERRUPTED)
 wfailed=$(count ESRCH_WAKING_FAILED)
 cycles=$(cat /tmp/churn.cycles)
 [ "$timeouts" = 0 ] || fail "$timeouts requests ran into the waking bound (ESRCH_WAKING_TIMEOUT)"
-[ "$restarts" -gt 0 ] || fail "no waking wait was interrupted by a SIGKILL (RESTART_WAKING = 0)"
+[ "$interrupted" -gt 0 ] || fail "no waking wait was interrupted by a SIGKILL (ESRCH_WAKING_INTERRUPTED = 0)"
 [ "$wfailed" -gt 0 ] || fail "no waking wait ended with its tracee killed (ESRCH_WAKING_FAILED = 0)"
 [ "${PTW_STRESS_CHURN:-1}" = 0 ] || [ "$cycles" -gt 0 ] || fail "no module load/unload cycle completed"
 line="seconds=$el rounds=$round iterations=$total ${per}storm_rounds=$storm_rounds"
-line="$line sigkills=$sigkills module_cycles=$cycles restart_waking=$restarts waking_failed=$wfailed"
+line="$line sigkills=$sigkills module_cycles=$cycles waking_interrupted=$interrupted waking_failed=$wfailed"
 line="$line waking_timeout=$timeouts failures=$failures"
 echo "# stress: $line"
 echo "$line" > "$totals_file"

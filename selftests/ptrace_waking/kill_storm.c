@@ -8,17 +8,18 @@
  * After a random delay (0-2 ms) this program SIGKILLs the tracer, the
  * tracee, or both.  Whatever is killed, everything must die and be
  * reaped: a tracer killed in the wait leaves it at once (the wait is
- * interruptible: reason RESTART_WAKING, and the restart never happens
- * because the tracer dies), a tracee killed while waking ends the
+ * interruptible: reason ESRCH_WAKING_INTERRUPTED, and the tracer dies
+ * before it returns), a tracee killed while waking ends the
  * tracer's wait (PT_WAKING cleared at site fatal_signal, reason
  * ESRCH_WAKING_FAILED), a killed tracer takes its tracee along
  * (PTRACE_O_EXITKILL).  This process is a child subreaper, so orphaned
  * tracees are reaped here too.
  *
  * Before the SIGKILL the tracer also gets a SIGUSR1, which it handles:
- * in the wait that interrupts the request, the handler runs and the
- * request is restarted (reason RESTART_WAKING, then the wait again), so
- * the SIGKILL often finds the tracer in a restarted request.
+ * one that arrives in the waking wait ends it (the request fails with
+ * ESRCH, reason ESRCH_WAKING_INTERRUPTED, unless the tracee has trapped
+ * meanwhile), the handler runs, and the tracer goes on with the next round of the race,
+ * so the SIGKILL finds the tracer anywhere in its loop.
  *
  * Usage: kill_storm [ROUNDS] [TIMEOUT_SEC]
  * Output: "scenario=kill_storm rounds=N kills_tracer=N kills_tracee=N

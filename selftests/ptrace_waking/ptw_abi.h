@@ -29,7 +29,7 @@
 #endif
 
 /* What ptrace_check_attach() returns for a reason. */
-enum ptw_ret { PTW_RET_OK, PTW_RET_ESRCH, PTW_RET_RESTART };
+enum ptw_ret { PTW_RET_OK, PTW_RET_ESRCH };
 
 static const struct ptw_reason {
 	const char *name;	/* file in reasons/, line reason_<name> */
@@ -38,18 +38,18 @@ static const struct ptw_reason {
 } ptw_reasons[] = {
 	{ "ok",			PTW_RET_OK,		false },
 	{ "ok_ignore_state",	PTW_RET_OK,		false },
-	{ "ok_after_waking",	PTW_RET_OK,		true },
 	{ "not_traced",		PTW_RET_ESRCH,		false },
 	{ "not_stopped",	PTW_RET_ESRCH,		false },
 	{ "listening",		PTW_RET_ESRCH,		false },
 	{ "fatal_signal",	PTW_RET_ESRCH,		false },
 	{ "exec_pid",		PTW_RET_ESRCH,		false },
 	{ "inactive",		PTW_RET_ESRCH,		false },
-	{ "waking_off",		PTW_RET_ESRCH,		false },
+	{ "ok_after_waking",	PTW_RET_OK,		true },
 	{ "waking_frozen",	PTW_RET_ESRCH,		false },
 	{ "waking_timeout",	PTW_RET_ESRCH,		true },
 	{ "waking_failed",	PTW_RET_ESRCH,		true },
-	{ "restart_waking",	PTW_RET_RESTART,	true },
+	{ "waking_interrupted",	PTW_RET_ESRCH,		true },
+	{ "waking_off",		PTW_RET_ESRCH,		false },
 };
 
 static const struct ptw_site {
@@ -274,15 +274,13 @@ static inline int ptw_stats_check(const struct ptw_stats *s, char *why, size_t s
 		}
 		if (ptw_reasons[i].ret == PTW_RET_OK)
 			sum[PTW_OK] += v;
-		else if (ptw_reasons[i].ret == PTW_RET_ESRCH)
-			sum[PTW_ESRCH] += v;
 		else
-			sum[PTW_RET_OTHER] += v;
+			sum[PTW_ESRCH] += v;
 		if (ptw_reasons[i].waking_path) {
 			sum[PTW_WAKING_PATH] += v;
 			if (ptw_reasons[i].ret == PTW_RET_OK)
 				sum[PTW_WAKING_OK] += v;
-			else if (ptw_reasons[i].ret == PTW_RET_ESRCH)
+			else
 				sum[PTW_WAKING_ESRCH] += v;
 		}
 	}

@@ -20,9 +20,7 @@
  *                  (PTRACE_GETSIGINFO's EINVAL in a group-stop).
  * The calls_* fields are what the ptrace:ptrace_check_attach tracepoint
  * sees, one event per call, so the ptrace_waking module's calls, esrch and
- * ok counters must equal them when nothing else uses ptrace (as long as
- * no request is restarted: the reproducers have no signal handler that
- * could interrupt a waiting request, except the watchdog's).
+ * ok counters must equal them when nothing else uses ptrace.
  * Every request goes through race_ptrace(); ptrace() itself is poisoned.
  * Exit status: 0 normally, 1 setup failure, 2 watchdog timeout.
  */

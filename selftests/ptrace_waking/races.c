@@ -362,8 +362,8 @@ TEST_F_TIMEOUT(race, counted_three_ways, 900)
 	add(out, sizeof(out), " ok_after_waking=%llu waking_off=%llu waking_timeout=%llu",
 	    ptw_stats_reason(&st, "ok_after_waking"), ptw_stats_reason(&st, "waking_off"),
 	    ptw_stats_reason(&st, "waking_timeout"));
-	add(out, sizeof(out), " waking_failed=%llu restart_waking=%llu",
-	    ptw_stats_reason(&st, "waking_failed"), ptw_stats_reason(&st, "restart_waking"));
+	add(out, sizeof(out), " waking_failed=%llu waking_interrupted=%llu",
+	    ptw_stats_reason(&st, "waking_failed"), ptw_stats_reason(&st, "waking_interrupted"));
 	add(out, sizeof(out), " wait_p50_ns=%llu wait_p99_ns=%llu wait_max_ns=%llu exit=%d",
 	    sum[PTW_SUM_P50], sum[PTW_SUM_P99], sum[PTW_SUM_MAX],
 	    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
@@ -450,7 +450,7 @@ TEST_F_TIMEOUT(race, counted_three_ways, 900)
 		EXPECT_LT(0ULL, ptw_stats_reason(&st, "ok_after_waking"));
 		EXPECT_EQ(0ULL, ptw_stats_reason(&st, "waking_timeout"));
 		EXPECT_EQ(0ULL, ptw_stats_reason(&st, "waking_failed"));
-		EXPECT_EQ(0ULL, ptw_stats_reason(&st, "restart_waking"));
+		EXPECT_EQ(0ULL, ptw_stats_reason(&st, "waking_interrupted"));
 		break;
 	case PROTOCOL:
 		if (variant->waking)

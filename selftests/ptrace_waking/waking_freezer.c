@@ -15,8 +15,10 @@
  * frozen_tracer: the tracer sleeps in the waking wait (its tracee is kept
  * from running by a real-time hog on the tracee's CPU) and the tracer's own
  * cgroup is frozen.  The freeze must complete at once, not when the wait
- * ends: the wait is interruptible and the request restarts after the thaw,
- * then succeeds once the tracee has trapped.
+ * ends: the wait is interruptible, the freezer's wake-up ends it, and the
+ * tracee still has not trapped, so the request fails with ESRCH (reason
+ * ESRCH_WAKING_INTERRUPTED), as it fails at once without the series; the
+ * tracer freezes on its way out and the failure is seen after the thaw.
  */
 #include "waking_common.h"
 #include "../kselftest_harness.h"
@@ -265,7 +267,10 @@ TEST_F(frozen_tracer, freeze_is_not_held_up)
 	EXPECT_FALSE(wk_hog_done(&self->hog)) TH_LOG("measured too late");
 	EXPECT_EQ(0, LOAD(self->st->returned));
 
-	/* Thawed, the request restarts, and succeeds once the tracee traps. */
+	/*
+	 * Thawed, the tracer returns from the request the freezer's wake-up
+	 * ended: ESRCH, the tracee never trapped while it was frozen.
+	 */
 	ASSERT_LE(0, wk_cgroup_freeze(dir, GROUP, variant->v2, false, 5000));
 	self->frozen = false;
 	wk_hog_stop(&self->hog);
@@ -273,7 +278,10 @@ TEST_F(frozen_tracer, freeze_is_not_held_up)
 	self->tracer = 0;
 	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	ASSERT_EQ(1, LOAD(self->st->returned));
-	EXPECT_EQ(0, self->st->ret) TH_LOG("request: %s", strerror(self->st->err));
+	EXPECT_EQ(-1, self->st->ret);
+	EXPECT_EQ(ESRCH, self->st->err) TH_LOG("request: %s", strerror(self->st->err));
+	EXPECT_EQ(1, ptw_count_trace(self->tracee, "ptrace_check_attach",
+				     "reason=ESRCH_WAKING_INTERRUPTED"));
 	EXPECT_EQ(0, ptw_count_trace(self->tracee, "ptrace_check_attach",
 				     "reason=ESRCH_WAKING_TIMEOUT"));
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The waking wait is interruptible, restarts transparently after a
- * signal, and ends when the tracee is killed.
+ * The waking wait is interruptible, is ended by a signal, and ends when the
+ * tracee is killed.
  *
  * A PTRACE_SEIZEd tracee pinned to CPU 1 listens (PTRACE_LISTEN).  A
  * SCHED_FIFO hog takes CPU 1 for HOG_MS (5 s, five times the kernel's 1 s
@@ -16,20 +16,17 @@
  *    while the hog still holds CPU 1.  An uninterruptible wait
  *    (TASK_UNINTERRUPTIBLE) would sleep until the bound: more than
  *    1000 - SETUP_MAX_MS ms after the SIGKILL.  The kernel reports
- *    RESTART_WAKING (the wait was interrupted; the restart never happens
- *    as the tracer dies), never WAKING_TIMEOUT.
+ *    ESRCH_WAKING_INTERRUPTED, never WAKING_TIMEOUT.
  *  - kill_tracee: SIGKILL to the tracee.  The tracer's request must fail
  *    with ESRCH within PROMPT_MS, while the hog still holds CPU 1 (the
  *    tracee has not run); PT_WAKING is cleared at site fatal_signal and
  *    the reason is ESRCH_WAKING_FAILED, never a timeout.
- *  - signal_restarts: SIGUSR1, which the tracer handles (without
- *    SA_RESTART), to the tracer.  The handler must run within PROMPT_MS,
- *    while the hog still runs and before the request returned: the wait
- *    was interrupted (RESTART_WAKING).  The request is then restarted
- *    transparently: the tracer sleeps in it again, and when the hog gives
- *    CPU 1 back it returns 0 (OK_AFTER_WAKING), after the hog ended.  A
- *    killable-only wait makes the handler wait for the 1 s bound, and the
- *    request fail with ESRCH.
+ *  - signal_interrupts: SIGUSR1, which the tracer handles (without
+ *    SA_RESTART), to the tracer.  The request must return ESRCH within
+ *    PROMPT_MS, while the hog still runs (the tracee has not stopped: the
+ *    one look after the wait finds it still waking), reason
+ *    ESRCH_WAKING_INTERRUPTED, and the handler must run right after it.
+ *    A killable-only wait makes both wait for the 1 s bound.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -322,7 +319,7 @@ TEST_F(kill, kill_tracer)
 	EXPECT_GT(BOUND_MS * MS, t_reaped - LOAD(self->s.sh->t_call));
 	/* ... while the tracee still could not run. */
 	EXPECT_EQ(0, LOAD(self->s.sh->hog_done));
-	EXPECT_EQ(1, ptw_count_trace(self->s.tracee, "", "reason=RESTART_WAKING"));
+	EXPECT_EQ(1, ptw_count_trace(self->s.tracee, "", "reason=ESRCH_WAKING_INTERRUPTED"));
 	EXPECT_EQ(0, ptw_count_trace(self->s.tracee, "", "reason=ESRCH_WAKING_TIMEOUT"));
 }
 
@@ -347,10 +344,9 @@ TEST_F(kill, kill_tracee)
 	EXPECT_EQ(0, ptw_count_trace(self->s.tracee, "", "reason=ESRCH_WAKING_TIMEOUT"));
 }
 
-TEST_F(kill, signal_restarts)
+TEST_F(kill, signal_interrupts)
 {
-	unsigned long long t_sig, t_stop;
-	int i;
+	unsigned long long t_sig;
 
 	scene(_metadata, &self->s);
 
@@ -358,30 +354,19 @@ TEST_F(kill, signal_restarts)
 	ASSERT_EQ(0, kill(self->s.tracer, SIGUSR1));
 	ASSERT_EQ(1, wait_flag(&self->s.sh->handler_ran, 2 * HOG_MS))
 		TH_LOG("the SIGUSR1 handler never ran");
-	TH_LOG("handler ran %llu us after SIGUSR1", (LOAD(self->s.sh->t_handler) - t_sig) / 1000);
-	/* The signal interrupted the wait: its handler ran at once ... */
-	EXPECT_GT(PROMPT_MS * MS, LOAD(self->s.sh->t_handler) - t_sig);
-	EXPECT_EQ(0, LOAD(self->s.sh->handler_saw_returned));
-	EXPECT_EQ(0, LOAD(self->s.sh->handler_saw_hog_done));
-
-	/* ... and the request was restarted: the tracer waits again. */
-	for (i = 0; i < 1000 && !asleep_in_ptrace(self->s.tracer); i++)
-		usleep(500);
-	EXPECT_TRUE(asleep_in_ptrace(self->s.tracer));
-	EXPECT_EQ(0, LOAD(self->s.sh->tracer_returned));
-
-	/* Give CPU 1 back: the tracee re-traps, the request succeeds. */
-	t_stop = ptw_now_ns();
-	STORE(self->s.sh->hog_stop, 1);
 	ASSERT_EQ(1, wait_flag(&self->s.sh->tracer_returned, 2 * HOG_MS))
 		TH_LOG("the request did not return");
-	TH_LOG("request returned %lld us after the hog was stopped",
-	       ((long long)LOAD(self->s.sh->t_return) - (long long)t_stop) / 1000);
-	EXPECT_EQ(0, LOAD(self->s.sh->tracer_ret))
-		TH_LOG("request failed: %s", strerror(LOAD(self->s.sh->tracer_errno)));
-	EXPECT_EQ(1, LOAD(self->s.sh->hog_done_at_return));
-	EXPECT_EQ(1, ptw_count_trace(self->s.tracee, "", "reason=RESTART_WAKING"));
-	EXPECT_EQ(1, ptw_count_trace(self->s.tracee, "", "reason=OK_AFTER_WAKING"));
+	TH_LOG("request returned %llu us, handler ran %llu us after SIGUSR1",
+	       (LOAD(self->s.sh->t_return) - t_sig) / 1000,
+	       (LOAD(self->s.sh->t_handler) - t_sig) / 1000);
+	/* The signal ended the wait at once, while the tracee could not run ... */
+	EXPECT_GT(PROMPT_MS * MS, LOAD(self->s.sh->t_return) - t_sig);
+	EXPECT_GT(PROMPT_MS * MS, LOAD(self->s.sh->t_handler) - t_sig);
+	EXPECT_EQ(0, LOAD(self->s.sh->hog_done_at_return));
+	/* ... and the request failed as it would have without the wait. */
+	EXPECT_EQ(-1, LOAD(self->s.sh->tracer_ret));
+	EXPECT_EQ(ESRCH, LOAD(self->s.sh->tracer_errno));
+	EXPECT_EQ(1, ptw_count_trace(self->s.tracee, "", "reason=ESRCH_WAKING_INTERRUPTED"));
 	EXPECT_EQ(0, ptw_count_trace(self->s.tracee, "", "reason=ESRCH_WAKING_TIMEOUT"));
 }
 
