@@ -50,6 +50,12 @@ if [ ! -f "$out/.config" ] || [ "$(cat "$out/.ptw-config-hash" 2>/dev/null)" != 
 				echo "    fragment wants $line, .config has: $(grep -E "^(# )?${line%%=*}[= ]" "$out/.config" || echo 'nothing')" >&2
 				bad=1
 			} ;;
+		"# CONFIG_"*" is not set")
+			sym=${line#\# }; sym=${sym%% *}
+			! grep -q -- "^$sym=" "$out/.config" || {
+				echo "    fragment wants $line, .config has: $(grep -- "^$sym=" "$out/.config")" >&2
+				bad=1
+			} ;;
 		esac
 	done < <(cat "${frags[@]}")
 	[ $bad -eq 0 ] || die "kernel config fragment not honoured (see above; log: $out/config.log)"
