@@ -4,8 +4,8 @@
 //!
 //! The ABI is documented in `Documentation/ABI/testing/debugfs-ptrace-waking`; keep the two
 //! in sync. Modes come from the debugfs abstraction: 0400 for files with only a read
-//! callback, 0200 for `reset`. Files that show a sum ([`Snapshot`](crate::stats::Snapshot)) take the same lock as
-//! `reset`, so they never show a reset half done.
+//! callback, 0200 for `reset`. Files that show a sum ([`Snapshot`](crate::stats::Snapshot))
+//! take the same lock as `reset`, so they never show a reset half done.
 
 use crate::{
     counter::Counter,

@@ -2,8 +2,9 @@
 
 //! Log2 histogram of the time `ptrace_check_attach()` spent waiting for a waking tracee.
 //!
-//! Bucket `b` counts the samples in `[2^b, 2^(b+1))` nanoseconds, so 64 buckets cover every
-//! non-zero `u64`. Recording takes no lock: a few atomic RMWs, see [`Log2Histogram::record`].
+//! Bucket `b` counts the samples in `[2^b, 2^(b+1))` nanoseconds, except bucket 0, which also
+//! counts 0 and so holds `[0, 2)`: 64 buckets cover every `u64`. Recording takes no lock: a few
+//! atomic RMWs, see [`Log2Histogram::record`].
 //!
 //! # Percentiles and resets
 //!
@@ -19,16 +20,23 @@
 //! so a snapshot never sees a reset half done.
 
 use crate::counter::Counter;
-use kernel::fmt;
+use kernel::{
+    fmt,
+    num::casts::{
+        u32_as_usize,
+        usize_as_u64,
+        FromSafeCast, //
+    }, //
+};
 
 /// Number of buckets: one per bit of a `u64`.
-pub(crate) const BUCKETS: usize = u64::BITS as usize;
+pub(crate) const BUCKETS: usize = u32_as_usize(u64::BITS);
 
-/// Width of the bar drawn after each count in `wait_histogram`.
-const BAR_WIDTH: u64 = 40;
+/// Width of the bar drawn after each count in `wait_histogram`, in columns.
+const BAR_COLUMNS: usize = 40;
 
-/// [`BAR_WIDTH`] as a column count.
-const BAR_COLUMNS: usize = BAR_WIDTH as usize;
+/// [`BAR_COLUMNS`] as a `u64`, to scale counts.
+const BAR_WIDTH: u64 = usize_as_u64(BAR_COLUMNS);
 
 /// Percentiles shown in `wait_summary`, in that order.
 const PERCENTILES: [u64; 3] = [50, 90, 99];
@@ -59,7 +67,7 @@ impl Log2Histogram {
         }
     }
 
-    /// Records the value `ns`; 0 is counted in the first bucket.
+    /// Records the value `ns`; 0 is counted in the first bucket, with 1.
     ///
     /// The maximum is raised before the bucket is bumped with release ordering, and
     /// [`Self::snapshot`] reads the buckets with acquire ordering before the maximum, so a
@@ -111,29 +119,37 @@ impl Log2Histogram {
     }
 }
 
-/// Index of the bucket that holds `ns`.
+/// Index of the bucket that holds `ns`: `ilog2(ns)`, and 0 for 0.
 pub(crate) fn bucket_of(ns: u64) -> usize {
-    // `ilog2()` of a non-zero `u64` is at most 63, so the cast is lossless.
-    ns.checked_ilog2().unwrap_or(0) as usize
+    usize::from_safe_cast(ns.checked_ilog2().unwrap_or(0))
 }
 
-/// `2^exp` as bpftrace prints histogram bounds: plain below 1024, else with a binary suffix
-/// (`K` = 2^10, `M` = 2^20, ... `E` = 2^60), right-aligned in [`Pow2::WIDTH`] columns; `exp`
-/// is at most 64, giving `16E`.
-struct Pow2(usize);
+/// A bucket bound as `wait_histogram` prints it, right-aligned in [`Bound::WIDTH`] columns.
+enum Bound {
+    /// 0, the lower bound of the first bucket.
+    Zero,
+    /// `2^exp` as bpftrace prints histogram bounds: plain below 1024, else with a binary suffix
+    /// (`K` = 2^10, `M` = 2^20, ... `E` = 2^60); `exp` is at most 64, giving `16E`.
+    Pow2(usize),
+}
 
-impl Pow2 {
+impl Bound {
     /// Width of the longest bound, `512K`.
     const WIDTH: usize = 4;
 }
 
 // `writeln!` formats with `core::fmt`, not the kernel's `fmt!` adapter.
-impl core::fmt::Display for Pow2 {
+impl core::fmt::Display for Bound {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         const DIGITS: [&str; 10] = ["1", "2", "4", "8", "16", "32", "64", "128", "256", "512"];
         const SUFFIX: [&str; 7] = ["", "K", "M", "G", "T", "P", "E"];
-        let digits = DIGITS.get(self.0 % 10).copied().unwrap_or("?");
-        let suffix = SUFFIX.get(self.0 / 10).copied().unwrap_or("?");
+        let (digits, suffix) = match *self {
+            Self::Zero => ("0", ""),
+            Self::Pow2(exp) => (
+                DIGITS.get(exp % 10).copied().unwrap_or("?"),
+                SUFFIX.get(exp / 10).copied().unwrap_or("?"),
+            ),
+        };
         for _ in digits.len().saturating_add(suffix.len())..Self::WIDTH {
             f.write_str(" ")?;
         }
@@ -159,7 +175,8 @@ impl HistSnapshot {
     }
 
     /// Writes the `wait_histogram` text: one line per bucket from the lowest to the highest
-    /// non-empty one, `[lo, hi) count |bar|`, nothing if there are no samples.
+    /// non-empty one, `[lo, hi) count |bar|`, nothing if there are no samples. The first bucket
+    /// holds 0 too and is shown as `[0, 2)`.
     pub(crate) fn show(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let Some(first) = self.buckets.iter().position(|&c| c != 0) else {
             return Ok(());
@@ -176,11 +193,13 @@ impl HistSnapshot {
                 .checked_div(peak)
                 .unwrap_or(0);
             let bar = usize::try_from(bar.min(BAR_WIDTH)).unwrap_or(0);
+            // The first bucket also holds 0.
+            let lo = if b == 0 { Bound::Zero } else { Bound::Pow2(b) };
             writeln!(
                 f,
                 "[{}, {}) {:>12} |{:@<bar$}{:pad$}|",
-                Pow2(b),
-                Pow2(b.saturating_add(1)),
+                lo,
+                Bound::Pow2(b.saturating_add(1)),
                 count,
                 "",
                 "",
@@ -195,7 +214,8 @@ impl HistSnapshot {
     ///
     /// The value lies in bucket `b`, so it is below `2^(b+1)` and at most the exact maximum;
     /// the smaller of the two is returned. It is never below the true percentile, unless a reset
-    /// raced with recording (see the module documentation), and at most twice it.
+    /// raced with recording (see the module documentation), and at most twice it, or at most 2
+    /// if it is 0 (the first bucket holds 0 and 1).
     pub(crate) fn percentile(&self, p: u64, count: u64) -> u64 {
         if count == 0 {
             return 0;
@@ -209,8 +229,10 @@ impl HistSnapshot {
         for (b, &c) in (0u32..).zip(&self.buckets) {
             seen = seen.saturating_add(c);
             if seen >= rank {
-                let lo = 1u64.checked_shl(b).unwrap_or(u64::MAX);
-                let hi = lo.saturating_mul(2);
+                let pow = 1u64.checked_shl(b).unwrap_or(u64::MAX);
+                // The first bucket holds 0 too.
+                let lo = if b == 0 { 0 } else { pow };
+                let hi = pow.saturating_mul(2);
                 // A reset racing with recording can leave `max` below this bucket.
                 return if self.max >= lo { hi.min(self.max) } else { hi };
             }

@@ -47,7 +47,7 @@ module! {
 ///
 /// Bumped whenever a file is removed or its format or meaning changes; adding a file does not
 /// bump it.
-pub const ABI_VERSION: u32 = 2;
+const ABI_VERSION: u32 = 2;
 
 impl Probe<CheckAttach> for Stats {
     /// Counts one return of `ptrace_check_attach()`; see [`Stats::count_check_attach`].
@@ -103,13 +103,6 @@ impl kernel::InPlaceModule for PtraceWaking {
             check_attach: unsafe { Registration::new(Arc::clone(&debugfs)) }?,
             // SAFETY: As above.
             waking: unsafe { Registration::new(Arc::clone(&debugfs)) }?,
-        })
-        .pin_chain(|_| {
-            pr_info!(
-                "debugfs ABI {} at /sys/kernel/debug/ptrace_waking\n",
-                ABI_VERSION
-            );
-            Ok(())
         })
     }
 }

@@ -57,7 +57,6 @@ mod tests {
             OK,
             REASONS,
             REASON_NR,
-            RET_OTHER,
             SET_SITES,
             SITES,
             SITE_NR,
@@ -72,9 +71,16 @@ mod tests {
             ptrace_waking_site as Site, //
         },
         fmt,
+        num::casts::FromSafeCast,
         prelude::*,
         task::Task, //
     };
+
+    /// [`REASON_NR`] as a code.
+    const REASON_NR_U32: u32 = Reason::PTRACE_ATTACH_REASON_NR.0;
+
+    /// [`SITE_NR`] as a code.
+    const SITE_NR_U32: u32 = Site::PTRACE_WAKING_SITE_NR.0;
 
     /// A `core::fmt::Write` sink into a fixed buffer, to check formatted output.
     struct Buf {
@@ -124,7 +130,7 @@ mod tests {
     /// The `p`-th percentile of `sorted` as `wait_summary` defines it: the smallest sample with
     /// at least `p` % of the samples at or below it.
     fn true_percentile(sorted: &[u64], p: u64) -> u64 {
-        let count = sorted.len() as u64;
+        let count = u64::from_safe_cast(sorted.len());
         let rank = (count * p).div_ceil(100).max(1);
         sorted
             .get(usize::try_from(rank - 1).unwrap_or(usize::MAX))
@@ -165,8 +171,8 @@ mod tests {
         assert_eq!(bucket_of(u64::MAX), BUCKETS - 1);
         for b in 1..u64::BITS {
             let lo = 1u64 << b;
-            assert_eq!(bucket_of(lo), b as usize);
-            assert_eq!(bucket_of(lo - 1), b as usize - 1);
+            assert_eq!(bucket_of(lo), usize::from_safe_cast(b));
+            assert_eq!(bucket_of(lo - 1), usize::from_safe_cast(b - 1));
         }
     }
 
@@ -213,15 +219,21 @@ mod tests {
 
     #[test]
     fn percentile_bounds() -> Result {
-        // Never below the true percentile and at most twice it, for samples of all magnitudes.
+        // Never below the true percentile and at most twice it (at most 2 if it is 0), for
+        // samples of all magnitudes, 0 included.
         let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
         for round in 0..20u32 {
             let mut samples = KVec::new();
             let n = 1 + rng.next() % 500;
             for _ in 0..n {
-                // 1 ns to about 2^(20 + round) ns, spread over the magnitudes.
-                let bits = 1 + rng.next() % u64::from(20 + round);
-                samples.push(1 + rng.next() % (1u64 << bits), GFP_KERNEL)?;
+                // 0 ns to about 2^(20 + round) ns, spread over the magnitudes; one in eight is 0.
+                let sample = if rng.next() % 8 == 0 {
+                    0
+                } else {
+                    let bits = 1 + rng.next() % u64::from(20 + round);
+                    1 + rng.next() % (1u64 << bits)
+                };
+                samples.push(sample, GFP_KERNEL)?;
             }
             samples.sort_unstable();
             let h = histogram_of(&samples);
@@ -230,7 +242,7 @@ mod tests {
                 let truth = true_percentile(&samples, p);
                 let estimate = h.percentile(p, n);
                 assert!(estimate >= truth);
-                assert!(estimate <= truth.saturating_mul(2));
+                assert!(estimate <= truth.saturating_mul(2).max(2));
                 assert!(estimate <= h.max());
             }
         }
@@ -238,19 +250,44 @@ mod tests {
     }
 
     #[test]
+    fn zero_samples() {
+        // Only zeros: every percentile is 0, the bucket is shown as [0, 2).
+        let h = histogram_of(&[0, 0, 0]);
+        assert_eq!(h.count(), 3);
+        assert_eq!(h.max(), 0);
+        for p in [1, 50, 100] {
+            assert_eq!(h.percentile(p, 3), 0);
+        }
+        assert_eq!(
+            format(&h, HistSnapshot::show).as_bytes(),
+            b"[   0,    2)            3 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n"
+        );
+        // 0 and 1 share the first bucket; a percentile in it is capped at the maximum.
+        let h = histogram_of(&[0, 1, 4]);
+        assert_eq!(h.percentile(50, 3), 2);
+        assert_eq!(h.percentile(34, 3), 2);
+        assert_eq!(
+            format(&h, HistSnapshot::show).as_bytes(),
+            &b"[   0,    2)            2 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n\
+[   2,    4)            0 |                                        |\n\
+[   4,    8)            1 |@@@@@@@@@@@@@@@@@@@@                    |\n"[..]
+        );
+        let h = histogram_of(&[0, 1]);
+        assert_eq!(h.percentile(50, 2), 1);
+        assert_eq!(h.percentile(100, 2), 1);
+    }
+
+    #[test]
     fn classes_partition_reasons() {
-        for code in 0..REASON_NR as u32 {
-            let classes = [OK, ESRCH, RET_OTHER]
-                .iter()
-                .filter(|c| c.contains(code))
-                .count();
-            assert_eq!(classes, 1);
+        for code in 0..REASON_NR_U32 {
+            // Every reason returns either 0 or -ESRCH.
+            assert!(OK.contains(code) != ESRCH.contains(code));
             // Exactly the four waking-path reasons waited.
             let waking = [
                 Reason::PTRACE_ATTACH_OK_AFTER_WAKING.0,
                 Reason::PTRACE_ATTACH_ESRCH_WAKING_TIMEOUT.0,
                 Reason::PTRACE_ATTACH_ESRCH_WAKING_FAILED.0,
-                Reason::PTRACE_ATTACH_RESTART_WAKING.0,
+                Reason::PTRACE_ATTACH_ESRCH_WAKING_INTERRUPTED.0,
             ]
             .contains(&code);
             assert_eq!(WAKING_PATH.contains(code), waking);
@@ -260,7 +297,7 @@ mod tests {
             );
             assert_eq!(WAKING_ESRCH.contains(code), waking && ESRCH.contains(code));
         }
-        for code in 0..SITE_NR as u32 {
+        for code in 0..SITE_NR_U32 {
             assert!(SET_SITES.contains(code) != CLEAR_SITES.contains(code));
         }
         assert_eq!(REASONS.len(), 14);
@@ -268,27 +305,33 @@ mod tests {
         assert!(!OK.contains(32) && !ESRCH.contains(u32::MAX));
     }
 
+    /// The count of `reason` in `s`.
+    fn reason(s: &Snapshot, reason: Reason) -> u64 {
+        s.reasons[usize::from_safe_cast(reason.0)]
+    }
+
     /// Checks the equalities that the ABI documents for `stats`.
     fn sums_consistent(s: &Snapshot) -> bool {
         let reasons = s.reasons.iter().sum::<u64>() + s.reason_unknown;
         s.calls() == reasons
             && s.ok() + s.esrch() + s.ret_other() == s.calls()
-            && s.waking_ok() + s.waking_esrch() <= s.waking_path()
-            && s.waking_ok()
-                + s.waking_esrch()
-                + s.reasons[Reason::PTRACE_ATTACH_RESTART_WAKING.0 as usize]
-                == s.waking_path()
-            && s.waking_ok() == s.reasons[Reason::PTRACE_ATTACH_OK_AFTER_WAKING.0 as usize]
+            && s.ret_other() == s.reason_unknown
+            && s.waking_ok() + s.waking_esrch() == s.waking_path()
+            && s.waking_ok() == reason(s, Reason::PTRACE_ATTACH_OK_AFTER_WAKING)
+            && s.waking_esrch()
+                == reason(s, Reason::PTRACE_ATTACH_ESRCH_WAKING_TIMEOUT)
+                    + reason(s, Reason::PTRACE_ATTACH_ESRCH_WAKING_FAILED)
+                    + reason(s, Reason::PTRACE_ATTACH_ESRCH_WAKING_INTERRUPTED)
     }
 
     /// Counts `n` calls of every reason, waking-path ones with a wait of `1000 * (code + 1)` ns,
     /// and `n` transitions at every site.
     fn count_all(stats: &Stats, task: &Task, n: u64) {
         for _ in 0..n {
-            for code in 0..REASON_NR as u32 {
+            for code in 0..REASON_NR_U32 {
                 stats.count_check_attach(Reason(code), 1000 * u64::from(code + 1), task);
             }
-            for code in 0..SITE_NR as u32 {
+            for code in 0..SITE_NR_U32 {
                 stats.count_waking(Site(code));
             }
         }
@@ -300,32 +343,35 @@ mod tests {
         let current = current!();
         let task: &Task = current;
         count_all(&stats, task, 3);
-        stats.count_check_attach(Reason(REASON_NR as u32), 5, task);
+        stats.count_check_attach(Reason(REASON_NR_U32), 5, task);
         stats.count_check_attach(Reason(u32::MAX), 5, task);
-        stats.count_waking(Site(SITE_NR as u32));
+        stats.count_waking(Site(SITE_NR_U32));
 
         let s = stats.snapshot();
         assert!(sums_consistent(&s));
-        assert_eq!(s.calls(), 3 * REASON_NR as u64 + 2);
+        assert_eq!(s.calls(), 3 * u64::from_safe_cast(REASON_NR) + 2);
         assert_eq!(s.ok(), 3 * 3);
-        assert_eq!(s.esrch(), 3 * 10);
-        assert_eq!(s.ret_other(), 3 + 2);
+        assert_eq!(s.esrch(), 3 * 11);
+        // Every known reason returns 0 or -ESRCH: only the unknown ones are other returns.
+        assert_eq!(s.ret_other(), 2);
         assert_eq!(s.waking_path(), 3 * 4);
         assert_eq!(s.waking_ok(), 3);
-        assert_eq!(s.waking_esrch(), 3 * 2);
+        assert_eq!(s.waking_esrch(), 3 * 3);
         assert_eq!(s.reason_unknown, 2);
         assert_eq!(s.waking_set(), 3 * 5);
         assert_eq!(s.waking_cleared(), 3 * 7);
         assert_eq!(s.site_unknown, 1);
-        // Only the waking path records its wait: codes 2, 11, 12 and 13.
+        // Only the waking path records its wait: codes 8, 10, 11 and 12, which waited
+        // 1000 * (code + 1) ns.
         assert_eq!(s.wait.count(), s.waking_path());
-        assert_eq!(s.wait.total(), 3 * 1000 * (3 + 12 + 13 + 14));
-        assert_eq!(s.wait.max(), 14000);
-        // The last `-ESRCH` was the last ESRCH reason counted: `waking_failed` (12).
+        assert_eq!(s.wait.total(), 3 * 1000 * (9 + 11 + 12 + 13));
+        assert_eq!(s.wait.max(), 13000);
+        // The last `-ESRCH` was the last ESRCH reason counted: `waking_off` (13).
+        // CAST: The pid of a task is positive.
         let pid = task.pid() as u32;
         assert_eq!(
             stats.last_esrch.get(),
-            Some((pid, Reason::PTRACE_ATTACH_ESRCH_WAKING_FAILED.0))
+            Some((pid, Reason::PTRACE_ATTACH_ESRCH_WAKING_OFF.0))
         );
         Ok(())
     }
@@ -359,7 +405,7 @@ mod tests {
         count_all(&stats, task, 1);
         let s = stats.snapshot();
         assert!(sums_consistent(&s));
-        assert_eq!(s.calls(), REASON_NR as u64);
+        assert_eq!(s.calls(), u64::from_safe_cast(REASON_NR));
         assert_eq!(s.wait.count(), 4);
         Ok(())
     }

@@ -6,12 +6,18 @@
 //!
 //! Each return of `ptrace_check_attach()` is counted once, in the counter of its reason (or in
 //! `reason_unknown`), and each `JOBCTL_PT_WAKING` transition once, in the counter of its site
-//! (or in `site_unknown`). The reason alone determines the return value and whether the call
+//! (or in `site_unknown`). The reason alone determines the return value, and whether the call
 //! waited for a waking tracee, so `calls`, `ok`, `esrch`, `ret_other`, `waking_path`,
 //! `waking_ok` and `waking_esrch` are sums of reason counters, and `waking_set` and
 //! `waking_cleared` sums of site counters, all taken when read ([`Snapshot`]). A part thus
 //! never exceeds its whole, in any single read, while requests and resets run, without any
 //! ordering between counters.
+//!
+//! One exception to "the reason says whether the call waited": a call that waited and found the
+//! tracee stopped (`ok_after_waking`) still checks with `wait_task_inactive()` that the tracee is
+//! off its CPU, and if that fails, which should not happen and warns once (`WARN_ON_ONCE()`), it
+//! returns `-ESRCH` with the reason `inactive`, after a real wait. Such a call is counted in
+//! `inactive` and `esrch` only, not on the waking path, and its wait is not recorded.
 //!
 //! Besides its reason counter, a call on the waking path records its `waited_ns` in the
 //! histogram ([`Log2Histogram`]), and a call that fails with `-ESRCH` records its target in
@@ -43,6 +49,10 @@ use kernel::{
     },
     fmt,
     new_mutex,
+    num::casts::{
+        u32_as_usize,
+        FromSafeCast, //
+    },
     prelude::*,
     sync::{
         atomic::{
@@ -59,10 +69,10 @@ use kernel::{
 /// A reason added to the kernel changes this and breaks the build of [`REASONS`] until it is
 /// given a name and a class here, so it can't be dropped silently; a code that is out of range
 /// anyway (a kernel newer than the one this was built for) is counted in `reason_unknown`.
-pub(crate) const REASON_NR: usize = Reason::PTRACE_ATTACH_REASON_NR.0 as usize;
+pub(crate) const REASON_NR: usize = u32_as_usize(Reason::PTRACE_ATTACH_REASON_NR.0);
 
 /// Number of `enum ptrace_waking_site` codes, from the kernel's header; see [`REASON_NR`].
-pub(crate) const SITE_NR: usize = Site::PTRACE_WAKING_SITE_NR.0 as usize;
+pub(crate) const SITE_NR: usize = u32_as_usize(Site::PTRACE_WAKING_SITE_NR.0);
 
 /// The name of an enum code in debugfs file names and `stats` lines.
 pub(crate) struct Name {
@@ -90,18 +100,18 @@ macro_rules! names {
 pub(crate) const REASONS: [Name; REASON_NR] = names![Reason:
     ok = PTRACE_ATTACH_OK,
     ok_ignore_state = PTRACE_ATTACH_OK_IGNORE_STATE,
-    ok_after_waking = PTRACE_ATTACH_OK_AFTER_WAKING,
     not_traced = PTRACE_ATTACH_ESRCH_NOT_TRACED,
     not_stopped = PTRACE_ATTACH_ESRCH_NOT_STOPPED,
     listening = PTRACE_ATTACH_ESRCH_LISTENING,
     fatal_signal = PTRACE_ATTACH_ESRCH_FATAL_SIGNAL,
     exec_pid = PTRACE_ATTACH_ESRCH_EXEC_PID,
     inactive = PTRACE_ATTACH_ESRCH_INACTIVE,
-    waking_off = PTRACE_ATTACH_ESRCH_WAKING_OFF,
+    ok_after_waking = PTRACE_ATTACH_OK_AFTER_WAKING,
     waking_frozen = PTRACE_ATTACH_ESRCH_WAKING_FROZEN,
     waking_timeout = PTRACE_ATTACH_ESRCH_WAKING_TIMEOUT,
     waking_failed = PTRACE_ATTACH_ESRCH_WAKING_FAILED,
-    restart_waking = PTRACE_ATTACH_RESTART_WAKING,
+    waking_interrupted = PTRACE_ATTACH_ESRCH_WAKING_INTERRUPTED,
+    waking_off = PTRACE_ATTACH_ESRCH_WAKING_OFF,
 ];
 
 /// Names of the `JOBCTL_PT_WAKING` sites, indexed by code.
@@ -164,7 +174,8 @@ pub(crate) const OK: Class = Class::of(&[
     Reason::PTRACE_ATTACH_OK_AFTER_WAKING.0,
 ]);
 
-/// Reasons of the calls that returned `-ESRCH`.
+/// Reasons of the calls that returned `-ESRCH`: all the others. No reason returns anything
+/// else, so `ret_other` only counts unknown reasons.
 pub(crate) const ESRCH: Class = Class::of(&[
     Reason::PTRACE_ATTACH_ESRCH_NOT_TRACED.0,
     Reason::PTRACE_ATTACH_ESRCH_NOT_STOPPED.0,
@@ -172,28 +183,28 @@ pub(crate) const ESRCH: Class = Class::of(&[
     Reason::PTRACE_ATTACH_ESRCH_FATAL_SIGNAL.0,
     Reason::PTRACE_ATTACH_ESRCH_EXEC_PID.0,
     Reason::PTRACE_ATTACH_ESRCH_INACTIVE.0,
-    Reason::PTRACE_ATTACH_ESRCH_WAKING_OFF.0,
     Reason::PTRACE_ATTACH_ESRCH_WAKING_FROZEN.0,
     Reason::PTRACE_ATTACH_ESRCH_WAKING_TIMEOUT.0,
     Reason::PTRACE_ATTACH_ESRCH_WAKING_FAILED.0,
+    Reason::PTRACE_ATTACH_ESRCH_WAKING_INTERRUPTED.0,
+    Reason::PTRACE_ATTACH_ESRCH_WAKING_OFF.0,
 ]);
-
-/// Reasons of the calls that returned something else: `-ERESTARTNOINTR`.
-pub(crate) const RET_OTHER: Class = Class::of(&[Reason::PTRACE_ATTACH_RESTART_WAKING.0]);
 
 /// Reasons of the calls that waited for a waking tracee and then returned 0.
 pub(crate) const WAKING_OK: Class = Class::of(&[Reason::PTRACE_ATTACH_OK_AFTER_WAKING.0]);
 
-/// Reasons of the calls that waited for a waking tracee and then returned `-ESRCH`.
+/// Reasons of the calls that waited for a waking tracee and then returned `-ESRCH`: the wait
+/// timed out, the tracee did not end up stopped, or a signal for the caller ended the wait.
 pub(crate) const WAKING_ESRCH: Class = Class::of(&[
     Reason::PTRACE_ATTACH_ESRCH_WAKING_TIMEOUT.0,
     Reason::PTRACE_ATTACH_ESRCH_WAKING_FAILED.0,
+    Reason::PTRACE_ATTACH_ESRCH_WAKING_INTERRUPTED.0,
 ]);
 
 /// Reasons of the calls that waited for a waking tracee: the waking path.
-pub(crate) const WAKING_PATH: Class = WAKING_OK
-    .or(WAKING_ESRCH)
-    .or(Class::of(&[Reason::PTRACE_ATTACH_RESTART_WAKING.0]));
+///
+/// `waking_frozen` and `waking_off` found the tracee waking but did not wait, and are not on it.
+pub(crate) const WAKING_PATH: Class = WAKING_OK.or(WAKING_ESRCH);
 
 /// Reasons whose calls record more than their reason counter: the histogram or `last_esrch`.
 const SLOW: Class = WAKING_PATH.or(ESRCH);
@@ -233,19 +244,22 @@ const _: () = {
     let mut i = 0;
     while i < REASON_NR {
         assert!(
-            REASONS[i].code as usize == i,
+            u32_as_usize(REASONS[i].code) == i,
             "REASONS is not in code order"
         );
         let code = REASONS[i].code;
-        let classes = OK.contains(code) as u32
-            + ESRCH.contains(code) as u32
-            + RET_OTHER.contains(code) as u32;
-        assert!(classes == 1, "a reason has no or several return values");
+        assert!(
+            OK.contains(code) != ESRCH.contains(code),
+            "a reason has no or several return values"
+        );
         i += 1;
     }
     let mut i = 0;
     while i < SITE_NR {
-        assert!(SITES[i].code as usize == i, "SITES is not in code order");
+        assert!(
+            u32_as_usize(SITES[i].code) == i,
+            "SITES is not in code order"
+        );
         let code = SITES[i].code;
         assert!(
             SET_SITES.contains(code) != CLEAR_SITES.contains(code),
@@ -255,9 +269,9 @@ const _: () = {
     }
     assert!(WAKING_OK.0 & !OK.0 == 0 && WAKING_ESRCH.0 & !ESRCH.0 == 0);
     assert!(WAKING_OK.0 & WAKING_ESRCH.0 == 0);
-    assert!((OK.0 | ESRCH.0 | RET_OTHER.0) >> REASON_NR == 0);
+    assert!((OK.0 | ESRCH.0) >> REASON_NR == 0);
     assert!((SET_SITES.0 | CLEAR_SITES.0) >> SITE_NR == 0);
-    assert!(FAST_CODES as usize <= REASON_NR);
+    assert!(u32_as_usize(FAST_CODES) <= REASON_NR);
     assert!(
         FAST_CODES > Reason::PTRACE_ATTACH_OK.0
             && FAST_CODES > Reason::PTRACE_ATTACH_OK_IGNORE_STATE.0
@@ -278,7 +292,7 @@ impl LastEsrch {
     }
 
     fn set(&self, pid: i32, reason: Reason) {
-        // Pids are positive; keep the bits as they are.
+        // CAST: Pids are positive, so this is lossless; a negative one would keep its bits.
         let pid = u64::from(pid as u32);
         self.0.store(pid << 32 | u64::from(reason.0), Relaxed);
     }
@@ -290,7 +304,8 @@ impl LastEsrch {
     /// Returns the pid and the reason code of the last `-ESRCH`, if any.
     pub(crate) fn get(&self) -> Option<(u32, u32)> {
         let v = self.0.load(Relaxed);
-        // Both halves fit: the value was packed from a 32-bit pid and a 32-bit code.
+        // CAST: The value was packed from a 32-bit pid (the high half) and a 32-bit code (the low
+        // half): each cast keeps exactly its half.
         (v != Self::NONE).then_some(((v >> 32) as u32, v as u32))
     }
 
@@ -363,7 +378,7 @@ impl Stats {
     #[inline(always)]
     pub(crate) fn count_check_attach(&self, reason: Reason, waited_ns: u64, child: &Task) {
         if reason.0 < FAST_CODES {
-            if let Some(counter) = self.reasons.get(reason.0 as usize) {
+            if let Some(counter) = self.reasons.get(usize::from_safe_cast(reason.0)) {
                 counter.inc();
                 return;
             }
@@ -375,7 +390,7 @@ impl Stats {
     #[cold]
     #[inline(never)]
     fn count_check_attach_slow(&self, reason: Reason, waited_ns: u64, child: &Task) {
-        let Some(counter) = self.reasons.get(reason.0 as usize) else {
+        let Some(counter) = self.reasons.get(usize::from_safe_cast(reason.0)) else {
             self.reason_unknown.inc();
             return;
         };
@@ -393,7 +408,7 @@ impl Stats {
     #[inline(always)]
     pub(crate) fn count_waking(&self, site: Site) {
         self.sites
-            .get(site.0 as usize)
+            .get(usize::from_safe_cast(site.0))
             .unwrap_or(&self.site_unknown)
             .inc();
     }
@@ -444,11 +459,9 @@ impl Snapshot {
         ESRCH.sum(&self.reasons)
     }
 
-    /// Other returns: `-ERESTARTNOINTR`, and those with an unknown reason.
+    /// Other returns: those with an unknown reason, as every known reason returns 0 or `-ESRCH`.
     pub(crate) fn ret_other(&self) -> u64 {
-        RET_OTHER
-            .sum(&self.reasons)
-            .wrapping_add(self.reason_unknown)
+        self.reason_unknown
     }
 
     /// Calls that waited for a waking tracee.

@@ -24,7 +24,7 @@
 #define PTW_SYSCTL	"/proc/sys/kernel/ptrace_waking"
 
 /* The directory this test binary lives in ("." if unknown). */
-static inline const char *ptw_self_dir(void)
+static inline char const *ptw_self_dir(void)
 {
 	static char self[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -36,7 +36,7 @@ static inline const char *ptw_self_dir(void)
 }
 
 /* ptrace_waking.ko: $PTRACE_WAKING_KO, else next to this binary. */
-static inline const char *ptw_module_path(void)
+static inline char const *ptw_module_path(void)
 {
 	static char path[PATH_MAX];
 	const char *env = getenv("PTRACE_WAKING_KO");

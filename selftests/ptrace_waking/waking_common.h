@@ -86,17 +86,16 @@ static inline int wk_seize_listen(pid_t pid)
 }
 
 /*
- * Fixture setup shared by the waking_* tests: skip unless root on a kernel
- * with the series, save kernel.ptrace_waking into @saved (a char array,
- * restored by the teardown) and set it to @on.
+ * Fixture setup shared by the waking_* tests: save kernel.ptrace_waking
+ * into @saved (restored by the teardown).  Fails, and the test must be
+ * skipped, unless root on a kernel with the series.
  */
-#define WK_REQUIRE_WAKING(saved, on) do {					\
-	if (geteuid())								\
-		SKIP(return, "needs root");					\
-	if (ptw_read_str(PTW_SYSCTL, saved, sizeof(saved)))			\
-		SKIP(return, "no " PTW_SYSCTL " (kernel without the PT_WAKING series?)"); \
-	ASSERT_EQ(0, ptw_write_str(PTW_SYSCTL, (on) ? "1" : "0"));		\
-} while (0)
+static inline int wk_save_waking(char *saved, size_t size)
+{
+	return geteuid() ? -EPERM : ptw_read_str(PTW_SYSCTL, saved, size);
+}
+
+#define WK_NO_WAKING	"needs root and " PTW_SYSCTL " (a kernel with the PT_WAKING series)"
 
 /*
  * A tracee on CPU 1 parked in PTRACE_LISTEN, and the caller made a
@@ -251,7 +250,8 @@ static inline void wk_hog_stop(struct wk_hog *h)
 		ptw_write_str(fair, h->fair_runtime);
 	if (h->rt_runtime[0])
 		ptw_write_str(WK_RT_RUNTIME, h->rt_runtime);
-	h->fair_runtime[0] = h->rt_runtime[0] = '\0';
+	h->fair_runtime[0] = '\0';
+	h->rt_runtime[0] = '\0';
 }
 
 /* Empty the ftrace buffer and trace the ptrace:* events. */

@@ -78,7 +78,9 @@ FIXTURE_SETUP(exec)
 	self->waking[0] = '\0';
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
 		SKIP(return, "needs 2 CPUs");
-	WK_REQUIRE_WAKING(self->waking, 1);
+	if (wk_save_waking(self->waking, sizeof(self->waking)))
+		SKIP(return, WK_NO_WAKING);
+	ASSERT_EQ(0, ptw_write_str(PTW_SYSCTL, "1"));
 	ASSERT_EQ(0, pipe(tid_pipe));
 	ASSERT_EQ(0, pipe(go_pipe));
 
@@ -86,8 +88,8 @@ FIXTURE_SETUP(exec)
 	self->pid = ptw_fork_child();
 	ASSERT_LE(0, self->pid);
 	if (self->pid == 0) {
-		char *argv[] = { "waking_exec_child", NULL };
-		char *envp[] = { EXEC_ENV "=1", NULL };
+		char *const argv[] = { "waking_exec_child", NULL };
+		char *const envp[] = { EXEC_ENV "=1", NULL };
 		pthread_t th;
 
 		if (pthread_create(&th, NULL, t2_main, NULL))
@@ -146,8 +148,9 @@ TEST_F(exec, sigcont_after_zap_does_not_mark)
 	for (i = 0; i < 3000 && !sigkill_pending(self->pid, self->t2); i++)
 		usleep(1000);
 	ASSERT_TRUE(sigkill_pending(self->pid, self->t2))
-		TH_LOG("T2 was not zapped: main thread %c, T2 %c, hog %s", ptw_proc_state(self->pid),
-		       ptw_proc_state(self->t2), wk_hog_done(&self->hog) ? "done" : "running");
+		TH_LOG("T2 was not zapped: main thread %c, T2 %c, hog %s",
+		       ptw_proc_state(self->pid), ptw_proc_state(self->t2),
+		       wk_hog_done(&self->hog) ? "done" : "running");
 	ASSERT_FALSE(wk_hog_done(&self->hog));
 
 	ASSERT_EQ(0, kill(self->pid, SIGCONT));

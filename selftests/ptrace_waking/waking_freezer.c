@@ -62,7 +62,9 @@ FIXTURE_SETUP(frozen_tracee)
 	self->waking[0] = '\0';
 	if (mount_kind(_metadata, variant->v2))
 		SKIP(return, "no %s freezer", variant->v2 ? "cgroup v2" : "cgroup v1");
-	WK_REQUIRE_WAKING(self->waking, 1);
+	if (wk_save_waking(self->waking, sizeof(self->waking)))
+		SKIP(return, WK_NO_WAKING);
+	ASSERT_EQ(0, ptw_write_str(PTW_SYSCTL, "1"));
 
 	self->tracee = ptw_fork_child();
 	ASSERT_LE(0, self->tracee);
@@ -177,7 +179,9 @@ FIXTURE_SETUP(frozen_tracer)
 		SKIP(return, "needs 2 CPUs");
 	if (mount_kind(_metadata, variant->v2))
 		SKIP(return, "no %s freezer", variant->v2 ? "cgroup v2" : "cgroup v1");
-	WK_REQUIRE_WAKING(self->waking, 1);
+	if (wk_save_waking(self->waking, sizeof(self->waking)))
+		SKIP(return, WK_NO_WAKING);
+	ASSERT_EQ(0, ptw_write_str(PTW_SYSCTL, "1"));
 	self->st = mmap(NULL, sizeof(*self->st), PROT_READ | PROT_WRITE,
 			MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, self->st);
