@@ -59,7 +59,6 @@ mod tests {
             REASON_NR,
             SET_SITES,
             SITES,
-            SITE_NR,
             WAKING_ESRCH,
             WAKING_OK,
             WAKING_PATH, //
@@ -79,7 +78,7 @@ mod tests {
     /// [`REASON_NR`] as a code.
     const REASON_NR_U32: u32 = Reason::PTRACE_ATTACH_REASON_NR.0;
 
-    /// [`SITE_NR`] as a code.
+    /// [`SITE_NR`](super::stats::SITE_NR) as a code.
     const SITE_NR_U32: u32 = Site::PTRACE_WAKING_SITE_NR.0;
 
     /// A `core::fmt::Write` sink into a fixed buffer, to check formatted output.
