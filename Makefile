@@ -237,6 +237,7 @@ check: lint initramfs initramfs-debug kernel-vanilla rust-compile-fail
 	printf '\n==> upstream suites: the pristine kernel against the series, same config\n' >&2; \
 	python3 $(H)/verdict.py compare --patched $(BUILD)/logs/results-waking-on.txt \
 		--vanilla $(BUILD)/logs/results-vanilla.txt --collections "$(UPSTREAM_TARGETS)" \
+		--inventory $(H)/inventory.txt \
 		--out $(BUILD)/logs/upstream-compare.md || rc=1; \
 	for f in $(SUMMARIES); do \
 		cat $$f 2>/dev/null || echo "$$(basename $$f .txt): 0 passed, 1 failed, 0 skipped (no summary)"; \

@@ -754,7 +754,7 @@ def compare(a):
                 errors.append("%s passes on the pristine kernel but %s on the patched one"
                               % (tid, {"fail": "fails", "skip": "skips", "missing": "is missing"}[p]))
             if v != p:
-                diffs.append("| `%s` | %s | %s |%s" % (tid, v, p, " flaky, not judged" if tid in flaky else ""))
+                diffs.append("| `%s` | %s | %s | %s |" % (tid, v, p, "flaky, not judged" if tid in flaky else "judged"))
         if not any(vanilla.get(t) for t in ids):
             errors.append("collection %s: no result on the pristine kernel, nothing was compared" % c)
         if not any(patched.get(t) for t in ids):
@@ -769,7 +769,7 @@ def compare(a):
              "| patched skip | missing on patched | regressions |",
              "|---|---|---|---|---|---|---|---|---|"] + rows
     if diffs:
-        table += ["", "Tests whose status differs:", "", "| test | pristine | patched |", "|---|---|---|"] + diffs
+        table += ["", "Tests whose status differs:", "", "| test | pristine | patched | |", "|---|---|---|---|"] + diffs
     text = "\n".join(table) + "\n"
     sys.stdout.write(text)
     if a.out:

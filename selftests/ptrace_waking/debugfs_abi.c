@@ -740,7 +740,8 @@ TEST_F_TIMEOUT(module, stats_consistent_under_waking_traffic_and_resets, 120)
 	EXPECT_EQ(0, ptw_stats_check(&st, why, sizeof(why))) TH_LOG("%s", why);
 	EXPECT_EQ(ptw_counter("waking_ok"), ptw_counter("reasons/ok_after_waking"));
 	EXPECT_EQ(ptw_counter("waking_esrch"), ptw_counter("reasons/waking_timeout") +
-					      ptw_counter("reasons/waking_failed"));
+					      ptw_counter("reasons/waking_failed") +
+					      ptw_counter("reasons/waking_interrupted"));
 }
 
 /* Sum of the counts of wait_histogram's lines "[lo, hi) count |bar|". */
