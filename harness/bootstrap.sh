@@ -4,8 +4,15 @@
 # Install what the build needs and nothing else.  Debian packages come from
 # the machine's own apt sources; bindgen-cli is pinned and built from
 # crates.io into the cache.  Without root, print the exact command instead.
+#
+# bootstrap.sh [packages|bindgen]: only the Debian packages, or only
+# bindgen (which needs cargo, not the packages), so that make check can
+# build bindgen while the kernel source is fetched; both by default.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+
+what=${1:-all}
+case $what in all | packages | bindgen) ;; *) die "usage: bootstrap.sh [packages|bindgen]" ;; esac
 
 # Debian packages.  rustc-web/rust-web-src: the rustup toolchain has no
 # rust-src and cannot build kernel Rust; these four come from one source
@@ -63,6 +70,7 @@ qemu_from_backports() {
 			 "APT_CONFIG=$d/apt.conf apt-get -t $codename-backports install qemu-system-x86"
 }
 
+[ "$what" = bindgen ] && missing=()
 if [ ${#missing[@]} -gt 0 ]; then
 	cmd="apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing[*]}"
 	if [ "$(id -u)" -ne 0 ]; then
@@ -86,7 +94,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 	[ -z "$qemu_bpo" ] || qemu_from_backports
 fi
 
-if [ ! -x "$BINDGEN" ]; then
+if [ "$what" != packages ] && [ ! -x "$BINDGEN" ]; then
 	command -v cargo >/dev/null ||
 		die "cargo not found: bindgen-cli $PTW_BINDGEN_VERSION is built with cargo.
        install a Rust toolchain (rustup, or: apt-get install cargo), then rerun."
@@ -100,6 +108,7 @@ if [ ! -x "$BINDGEN" ]; then
 	fi
 fi
 
+[ "$what" = bindgen ] && exit 0
 for t in /usr/bin/rustc /usr/bin/rustfmt /usr/bin/clippy-driver \
 	 clang-19 ld.lld-19 qemu-system-x86_64 /bin/busybox; do
 	command -v "$t" >/dev/null || die "$t still missing after bootstrap"

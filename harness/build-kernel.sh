@@ -18,10 +18,15 @@ for f in "$@"; do frags+=("$(realpath "$f")"); done
 mkdir -p "$out"
 
 # KMAKEFLAGS (toolchain: LLVM=-19, Debian rustc, pinned bindgen) comes
-# from the top-level Makefile, or lib.sh's default.
+# from the top-level Makefile, or lib.sh's default.  PTW_BUILD_NICE: make
+# check builds the pristine and the debug kernel while its guests run; at
+# nice 19 the compilers get the CPU time the guests leave, and the guests
+# keep their timing.
+nice=()
+[ -z "${PTW_BUILD_NICE:-}" ] || nice=(nice -n "$PTW_BUILD_NICE")
 kmake() {
 	# shellcheck disable=SC2086 # KMAKEFLAGS is a list of VAR=value words
-	make -C "$tree" O="$out" $KMAKEFLAGS "$@"
+	"${nice[@]}" make -C "$tree" O="$out" $KMAKEFLAGS "$@"
 }
 
 if [ ! -f "$out/.ptw-rustavailable" ]; then

@@ -115,9 +115,10 @@ grep -q 'timeout: sending signal' "$logdir/qemu-$label.log" 2>/dev/null && timed
 info "guest ran $(( $(date +%s) - t0 ))s, QEMU exit status $rc$([ $timed_out = 0 ] || echo ' (host timeout fired)')"
 
 tr -d '\r' < "$tap" > "$tap.clean" && mv "$tap.clean" "$tap"
-# Guest wall time and boot-to-first-test, for make bench's pipeline table.
-echo "$(( $(date +%s) - t0 )) $(sed -n 's/^# guest: first test at \([0-9.]*\)s.*/\1/p' "$tap" | head -1)" \
-	> "$logdir/time-$label.txt"
+# Guest wall time, boot-to-first-test and when the boot started (seconds
+# into the make run), for make bench's pipeline table.
+first=$(sed -n 's/^# guest: first test at \([0-9.]*\)s.*/\1/p' "$tap" | head -1)
+echo "$(( $(date +%s) - t0 )) ${first:--} $((t0 - PTW_T0))" > "$logdir/time-$label.txt"
 
 # The verdict: the guest's verdict byte, the TAP stream and the console
 # must agree and be complete (harness/verdict.py says how, and why each

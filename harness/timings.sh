@@ -5,9 +5,10 @@
 #
 # End of make check: append one line about this run to
 # $PTW_CACHE/timings.log -- wall time since make started (PTW_T0), each
-# kernel build's time and kind (cold, incremental, up-to-date; only if it
-# ran during this make), each boot's guest time and the normal boot's
-# boot-to-first-test time.  make bench reports the latest cold and warm
+# kernel build's time, kind (cold, incremental, up-to-date; only if it ran
+# during this make) and start, each boot's time, start and
+# boot-to-first-test time (starts in seconds after PTW_T0: the stages of
+# make check overlap).  make bench reports the latest cold and warm
 # runs from it.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -15,18 +16,19 @@ set -euo pipefail
 logdir=$1 rc=$2
 t0=${PTW_T0:?PTW_T0 comes from the top-level Makefile}
 line="date=$(date -u +%Y-%m-%dT%H:%MZ) total=$(( $(date +%s) - t0 )) result=$([ "$rc" = 0 ] && echo pass || echo fail)"
-for k in normal debug; do
+for k in normal debug vanilla; do
 	f=$PTW_CACHE/build/$k/.ptw-last-build
 	if [ -f "$f" ] && read -r end secs kind < "$f" && [ "$end" -ge "$t0" ]; then
-		line="$line build_$k=$secs:$kind"
+		line="$line build_$k=$secs:$kind:$((end - secs - t0))"
 	fi
 done
 for f in "$logdir"/time-*.txt; do
 	[ -f "$f" ] && [ "$(stat -c %Y "$f")" -ge "$t0" ] || continue
 	label=${f##*/time-}
 	label=${label%.txt}
-	read -r secs first < "$f" || true
-	line="$line boot_$label=$secs"
-	[ -n "${first:-}" ] && line="$line first_test_$label=$first"
+	first="" start=""
+	read -r secs first start < "$f" || true
+	line="$line boot_$label=$secs${start:+:$start}"
+	case ${first:--} in -) ;; *) line="$line first_test_$label=$first" ;; esac
 done
 echo "$line" >> "$PTW_CACHE/timings.log"
