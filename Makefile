@@ -8,7 +8,10 @@
 #                        series' tests, the upstream suites) and off, an
 #                        LKDTM control, the pristine kernel with the same
 #                        config (upstream suites), and the debug kernel
-#                        with KUnit and a stress pass (STRESS_SECONDS=)
+#                        with KUnit and a stress pass (STRESS_SECONDS=;
+#                        CHECK_JOBS= parallel jobs, 4)
+#   make boot-<name>     one of those boots alone (waking-on, waking-off,
+#                        control, vanilla, debug)
 #   make demo            build, boot, run the race scenarios with the waking
 #                        path off and on (ITERS=), print the table; writes
 #                        Documentation/results/demo.txt
@@ -79,7 +82,7 @@ INITRAMFS_DEBUG := $(BUILD)/initramfs-debug.cpio
 all: module
 
 help:
-	@sed -n '3,23p' Makefile
+	@sed -n '3,26p' Makefile
 
 # What the build needs (harness/bootstrap.sh): the Debian packages, then
 # bindgen from crates.io, built while the kernel source is fetched.
@@ -97,9 +100,9 @@ source: packages
 	@$(H)/fetch-kernel.sh "$(KSRC)"
 	@$(H)/apply-patches.sh "$(KSRC)" "$(CURDIR)/patches"
 
-# make check builds the pristine and the debug kernel while its guests run:
-# it sets PTW_BUILD_NICE=19 so that the compilers only get what the guests
-# leave (harness/build-kernel.sh).
+# make check builds the pristine kernel beside the normal one and the debug
+# kernel beside its guests, both with PTW_BUILD_NICE=19 so that the
+# compilers only get the CPU time the rest leaves (harness/build-kernel.sh).
 kernel: bindgen source
 	@$(H)/build-kernel.sh "$(KSRC)" "$(KOUT)" $(H)/kernel.config
 
@@ -196,7 +199,8 @@ STRESS_MIN ?= 15000
 # Module load/unload churn during the stress pass (0 turns it off).
 STRESS_CHURN ?= 1
 
-# The boots of make check, in the order they run.  Each prints its own
+# The boots of make check, in the order make check runs them (make
+# boot-<name> runs one alone).  Each prints its own
 # summary (harness/verdict.py decides it: the guest's verdict, the TAP's
 # shape, both splat scans, the pinned inventory of harness/inventory.txt);
 # the last line adds them up.
@@ -246,23 +250,29 @@ rust-compile-fail: kernel-debug
 
 # make check is a parallel make (CHECK_JOBS) of check-run, in two lines of
 # work that meet at the end:
-#   builds  normal kernel; the pristine one beside it, then the debug one
-#           (both at nice 19: they get the CPU time the rest leaves)
+#   builds  normal kernel, with the pristine one beside it; then the debug
+#           one (both at nice 19: they get the CPU time the rest leaves)
 #   boots   waking-on (once lint has passed), waking-off, control,
 #           vanilla, debug: one guest at a time, in this order
-# A boot that fails does not stop the others; a build that fails stops
-# make check.  The closing lines add up every boot, as one run would.
+# A boot that fails does not stop the others.  A build or lint that fails
+# stops make check once the jobs already running (a boot, a build) end.
+# Either way check-summary then adds up what there is: a boot without a
+# summary counts as failed.
 CHECK_JOBS ?= 4
 check:
 	@rm -f $(BUILD)/logs/summary-*.txt $(BUILD)/logs/results-*.txt $(BUILD)/logs/rc-*.txt
-	@$(MAKE) --no-print-directory -j$(CHECK_JOBS) check-run PTW_CHECK=1
+	@rc=0; $(MAKE) --no-print-directory -j$(CHECK_JOBS) check-run PTW_IN_CHECK=1 || rc=1; \
+	$(MAKE) --no-print-directory check-summary CHECK_RC=$$rc
 
 BOOT_TARGETS := $(addprefix boot-,$(BOOTS))
-.PHONY: check-run $(BOOT_TARGETS)
+.PHONY: check-run check-summary $(BOOT_TARGETS)
 boot-waking-on boot-waking-off boot-control: initramfs
 boot-vanilla: initramfs kernel-vanilla
 boot-debug: initramfs-debug
-ifdef PTW_CHECK
+# make check's order; only when check itself set PTW_IN_CHECK on the
+# sub-make's command line, never from the environment.
+ifeq ($(origin PTW_IN_CHECK),command line)
+IN_CHECK := 1
 BACKGROUND_NICE := 19
 kernel-debug: | kernel-vanilla
 module selftests: | lint
@@ -273,17 +283,23 @@ boot-vanilla: | boot-control
 boot-debug: | boot-vanilla
 endif
 
-# One boot of make check (make boot-debug alone works too); under make
-# check its status goes to rc-<boot>.txt and the next boot goes on.
+# One boot of make check (make boot-debug alone works too, and exits with
+# the boot's status); under make check its status goes to rc-<boot>.txt
+# and the next boot goes on.
 $(BOOT_TARGETS): boot-%:
 	@mkdir -p $(BUILD)/logs
 	@rc=0; PTW_VM_TIMEOUT=$(or $(TIMEOUT_$*),1200) $(H)/run-vm.sh $(or $(MODE_$*),check) \
 		$(KERNEL_$*)/arch/x86/boot/bzImage $(or $(INITRD_$*),$(INITRAMFS)) $(BUILD)/logs $* \
 		"$(CMDLINE_$*)" || rc=$$?; \
-	echo $$rc > $(BUILD)/logs/rc-$*.txt; [ -n "$(PTW_CHECK)" ] || exit $$rc
+	echo $$rc > $(BUILD)/logs/rc-$*.txt; [ -n "$(IN_CHECK)" ] || exit $$rc
 
 check-run: lint rust-compile-fail $(BOOT_TARGETS)
-	@rc=0; for b in $(BOOTS); do [ "$$(cat $(BUILD)/logs/rc-$$b.txt 2>/dev/null)" = 0 ] || rc=1; done; \
+
+# The closing lines: every boot's status, the upstream comparison, every
+# summary added up, the timings record.
+CHECK_RC ?= 0
+check-summary:
+	@rc=$(CHECK_RC); for b in $(BOOTS); do [ "$$(cat $(BUILD)/logs/rc-$$b.txt 2>/dev/null)" = 0 ] || rc=1; done; \
 	printf '\n==> upstream suites: the pristine kernel against the series, same config\n' >&2; \
 	python3 $(H)/verdict.py compare --patched $(BUILD)/logs/results-waking-on.txt \
 		--vanilla $(BUILD)/logs/results-vanilla.txt --collections "$(UPSTREAM_TARGETS)" \

@@ -6,8 +6,9 @@
 # crates.io into the cache.  Without root, print the exact command instead.
 #
 # bootstrap.sh [packages|bindgen]: only the Debian packages, or only
-# bindgen (which needs cargo, not the packages), so that make check can
-# build bindgen while the kernel source is fetched; both by default.
+# bindgen (once the packages are there: cargo links with their gcc), so
+# that make check can build bindgen while the kernel source is fetched;
+# both by default.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 

@@ -16,6 +16,8 @@ shift 2
 frags=()
 for f in "$@"; do frags+=("$(realpath "$f")"); done
 mkdir -p "$out"
+# The build's time (make bench's pipeline table) includes its configuration.
+t0=$(date +%s)
 
 # KMAKEFLAGS (toolchain: LLVM=-19, Debian rustc, pinned bindgen) comes
 # from the top-level Makefile, or lib.sh's default.  PTW_BUILD_NICE: make
@@ -24,9 +26,11 @@ mkdir -p "$out"
 # keep their timing.
 nice=()
 [ -z "${PTW_BUILD_NICE:-}" ] || nice=(nice -n "$PTW_BUILD_NICE")
+# The kernel's make is a make of its own: under make check's parallel make
+# it must not inherit that make's jobserver and variables (MAKEFLAGS).
 kmake() {
 	# shellcheck disable=SC2086 # KMAKEFLAGS is a list of VAR=value words
-	"${nice[@]}" make -C "$tree" O="$out" $KMAKEFLAGS "$@"
+	"${nice[@]}" env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$tree" O="$out" $KMAKEFLAGS "$@"
 }
 
 if [ ! -f "$out/.ptw-rustavailable" ]; then
@@ -72,7 +76,6 @@ stage "building the kernel in $out (cold: about 11 minutes on 2 cores, the debug
 kind=cold
 [ -f "$out/vmlinux" ] && kind=incremental
 before=$(stat -c %Y "$out/vmlinux" 2>/dev/null || echo 0)
-t0=$(date +%s)
 if ! kmake -j"$(nproc)" all > "$out/build.log" 2>&1; then
 	grep -E -m 20 'error|Error' "$out/build.log" >&2 || tail -30 "$out/build.log" >&2
 	die "kernel build failed (log: $out/build.log)"

@@ -522,6 +522,26 @@ else
 	report "harness/inventory.txt parses" FAIL "lint-inventory failed"
 fi
 
+# make bench's pipeline table takes the latest passing cold run (every
+# kernel built from scratch) and warm run (none built) of timings.log, in
+# the serial format (build SECS:KIND) and the overlapping one (SECS:KIND:START).
+mkdir -p "$tmp/cache"
+cat > "$tmp/cache/timings.log" <<'EOF'
+date=A total=3232 result=pass build_normal=675:cold build_debug=816:cold boot_debug=552
+date=B total=1148 result=pass build_normal=7:up-to-date build_debug=7:up-to-date boot_debug=587
+date=C total=2449 result=pass build_normal=543:cold:109 build_debug=676:cold:1287 build_vanilla=1113:cold:151 boot_debug=480:1968
+date=D total=900 result=pass build_normal=60:incremental:5 build_debug=7:up-to-date:70 build_vanilla=7:up-to-date:6
+date=E total=1100 result=pass build_normal=7:up-to-date:5 build_debug=7:up-to-date:70 build_vanilla=7:up-to-date:6 boot_debug=480:600
+date=F total=1000 result=fail build_normal=7:up-to-date:5 build_debug=7:up-to-date:70 build_vanilla=7:up-to-date:6
+date=G total=1500 result=pass build_normal=543:cold:109 build_debug=7:up-to-date:70 build_vanilla=7:up-to-date:6
+EOF
+got=$("$PTW_PYTHON" "$harness/bench-table.py" records 2>&1 | cut -d' ' -f1,2 | tr '\n' ' ')
+if [ "$got" = "cold date=C warm date=E " ]; then
+	report "bench table: latest passing cold and warm timings, both record formats" OK
+else
+	report "bench table: latest passing cold and warm timings, both record formats" FAIL "got: $got"
+fi
+
 echo "1..$n"
 line="harness-selftest: $passed passed, $failed failed, 0 skipped"
 echo "# $line"
