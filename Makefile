@@ -308,7 +308,8 @@ check-summary:
 	for f in $(SUMMARIES); do \
 		cat $$f 2>/dev/null || echo "$$(basename $$f .txt): 0 passed, 1 failed, 0 skipped (no summary)"; \
 	done | awk '{ print "    " $$0; p += $$2; f += $$4; s += $$6; x += $$8 } \
-		END { printf "total: %d passed, %d failed, %d skipped, %d expected failures (they fail on the pristine kernel too)\n", p, f, s, x }'; \
+		END { printf "total: %d passed, %d failed, %d skipped, %d expected failures (they fail on the pristine kernel too)\n", p, f, s, x; \
+		      exit f > 0 }' || rc=1; \
 	$(H)/timings.sh $(BUILD)/logs $$rc || true; \
 	exit $$rc
 

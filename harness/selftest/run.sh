@@ -506,6 +506,67 @@ rc=0
 	--collections "ptrace seccomp pidfd cgroup" >"$out" 2>&1 || rc=$?
 expect_red "compare: a collection without vanilla results is not a pass" "collection ptrace: no result on the pristine kernel"
 
+# ---- make check's closing lines ---------------------------------------------------------
+# check-summary (the top-level Makefile) on fixture logs: green only when
+# every boot's status is 0, every summary is there with no failure, the
+# upstream comparison passes and the parallel make itself succeeded.
+
+mk=$tmp/mk
+mkdir -p "$mk/build/logs"
+ln -s "$harness" "$mk/harness"
+summary_fixture() {
+	rm -f "$mk"/build/logs/*
+	for s in harness-selftest abi-codes rust-compile-fail; do
+		echo "$s: 1 passed, 0 failed, 0 skipped" > "$mk/build/logs/$s.txt"
+	done
+	for b in waking-on waking-off control vanilla debug; do
+		echo "$b: 2 passed, 0 failed, 0 skipped" > "$mk/build/logs/summary-$b.txt"
+		echo 0 > "$mk/build/logs/rc-$b.txt"
+	done
+	cp "$f/patched.txt" "$mk/build/logs/results-waking-on.txt"
+	cp "$f/vanilla.txt" "$mk/build/logs/results-vanilla.txt"
+}
+check_summary() { # check_summary CASE [MAKE-ARGS...]
+	out=$tmp/out-$1.txt
+	shift
+	rc=0
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s --no-print-directory -f "$harness/../Makefile" -C "$mk" \
+		check-summary PTW_CACHE="$tmp/cache" "$@" >"$out" 2>&1 || rc=$?
+}
+expect_red_summary() { # CASE NEEDLE: exit non-zero, NEEDLE in the closing lines
+	if [ "$rc" -ne 0 ] && grep -qF -- "$2" "$out"; then
+		report "$1" OK
+	else
+		report "$1" FAIL "expected red with '$2', got exit $rc"
+	fi
+}
+summary_fixture
+check_summary summary-green
+if [ "$rc" -eq 0 ] && grep -q '^total: 13 passed, 0 failed, 0 skipped' "$out"; then
+	report "make check's closing lines: all green" OK
+else
+	report "make check's closing lines: all green" FAIL "exit $rc: $(tail -1 "$out")"
+fi
+summary_fixture
+echo 1 > "$mk/build/logs/rc-control.txt"
+check_summary summary-boot-rc
+expect_red_summary "make check's closing lines: a boot's status is 1" "total: 13 passed, 0 failed"
+summary_fixture
+rm "$mk/build/logs/rc-debug.txt"
+check_summary summary-no-rc
+expect_red_summary "make check's closing lines: a boot that never ran" "total: 13 passed, 0 failed"
+summary_fixture
+rm "$mk/build/logs/summary-vanilla.txt"
+check_summary summary-no-summary
+expect_red_summary "make check's closing lines: a summary missing, status 0" "summary-vanilla: 0 passed, 1 failed, 0 skipped (no summary)"
+summary_fixture
+check_summary summary-build-failed CHECK_RC=1
+expect_red_summary "make check's closing lines: the parallel make failed (a build)" "total: 13 passed, 0 failed"
+summary_fixture
+cp "$f/patched-regress.txt" "$mk/build/logs/results-waking-on.txt"
+check_summary summary-regression
+expect_red_summary "make check's closing lines: an upstream regression" "passes on the pristine kernel but fails"
+
 # ---- inventory files ------------------------------------------------------------------
 
 out=$tmp/out-lint.txt
