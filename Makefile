@@ -30,7 +30,12 @@ export PTW_BINDGEN_VERSION := 0.72.1
 
 # ---- where things go --------------------------------------------------------
 export PTW_CACHE ?= $(HOME)/.cache/ptrace-waking
-export PTW_T0 := $(shell date +%s)
+# When the run started (stage stamps, timings.log): set once by the make
+# the user started, inherited by the sub-makes of make check.
+ifndef PTW_T0
+PTW_T0 := $(shell date +%s)
+endif
+export PTW_T0
 H := $(CURDIR)/harness
 BUILD := $(CURDIR)/build
 KSRC := $(PTW_CACHE)/src/linux-$(PTW_KVER_PIN)
@@ -256,13 +261,17 @@ rust-compile-fail: kernel-debug
 #           vanilla, debug: one guest at a time, in this order
 # A boot that fails does not stop the others.  A build or lint that fails
 # stops make check once the jobs already running (a boot, a build) end.
-# Either way check-summary then adds up what there is: a boot without a
-# summary counts as failed.
+# Either way check-summary then adds up what there is (a boot without a
+# summary counts as failed) and the run goes into timings.log.
+# CHECK_RUN: the harness self-test runs check with a fixture instead.
 CHECK_JOBS ?= 4
+CHECK_RUN ?= check-run
 check:
-	@rm -f $(BUILD)/logs/summary-*.txt $(BUILD)/logs/results-*.txt $(BUILD)/logs/rc-*.txt
-	@rc=0; $(MAKE) --no-print-directory -j$(CHECK_JOBS) check-run PTW_IN_CHECK=1 || rc=1; \
-	$(MAKE) --no-print-directory check-summary CHECK_RC=$$rc
+	@rm -f $(SUMMARIES) $(BUILD)/logs/results-*.txt $(BUILD)/logs/rc-*.txt $(BUILD)/logs/upstream-compare.md
+	@rc=0; $(MAKE) --no-print-directory -j$(CHECK_JOBS) $(CHECK_RUN) PTW_IN_CHECK=1 || rc=1; \
+	$(MAKE) --no-print-directory check-summary CHECK_RC=$$rc || rc=1; \
+	$(H)/timings.sh $(BUILD)/logs $$rc || true; \
+	exit $$rc
 
 BOOT_TARGETS := $(addprefix boot-,$(BOOTS))
 .PHONY: check-run check-summary $(BOOT_TARGETS)
@@ -296,21 +305,23 @@ $(BOOT_TARGETS): boot-%:
 check-run: lint rust-compile-fail $(BOOT_TARGETS)
 
 # The closing lines: every boot's status, the upstream comparison, every
-# summary added up, the timings record.
+# summary added up (a missing, empty or malformed one is a failure).
+# CHECK_RC: make check's own status so far.
 CHECK_RC ?= 0
 check-summary:
-	@rc=$(CHECK_RC); for b in $(BOOTS); do [ "$$(cat $(BUILD)/logs/rc-$$b.txt 2>/dev/null)" = 0 ] || rc=1; done; \
+	@rc=$(CHECK_RC); [ "$$rc" = 0 ] || printf '\nERROR: a build or lint step of make check failed (see above): boots without a summary count as failed\n' >&2; \
+	for b in $(BOOTS); do [ "$$(cat $(BUILD)/logs/rc-$$b.txt 2>/dev/null)" = 0 ] || rc=1; done; \
 	printf '\n==> upstream suites: the pristine kernel against the series, same config\n' >&2; \
 	python3 $(H)/verdict.py compare --patched $(BUILD)/logs/results-waking-on.txt \
 		--vanilla $(BUILD)/logs/results-vanilla.txt --collections "$(UPSTREAM_TARGETS)" \
 		--inventory $(H)/inventory.txt \
 		--out $(BUILD)/logs/upstream-compare.md || rc=1; \
 	for f in $(SUMMARIES); do \
-		cat $$f 2>/dev/null || echo "$$(basename $$f .txt): 0 passed, 1 failed, 0 skipped (no summary)"; \
-	done | awk '{ print "    " $$0; p += $$2; f += $$4; s += $$6; x += $$8 } \
+		if [ -s $$f ]; then cat $$f; else echo "$$(basename $$f .txt): 0 passed, 1 failed, 0 skipped (no summary)"; fi; \
+	done | awk '!/^[^ ]+: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped/ { $$0 = $$0 " (malformed: counted as 1 failed)"; f++ } \
+		{ print "    " $$0; p += $$2; f += $$4; s += $$6; x += $$8 } \
 		END { printf "total: %d passed, %d failed, %d skipped, %d expected failures (they fail on the pristine kernel too)\n", p, f, s, x; \
-		      exit f > 0 }' || rc=1; \
-	$(H)/timings.sh $(BUILD)/logs $$rc || true; \
+		      exit (f > 0) }' || rc=1; \
 	exit $$rc
 
 # Iterations per race scenario and mode in make demo.

@@ -566,6 +566,47 @@ summary_fixture
 cp "$f/patched-regress.txt" "$mk/build/logs/results-waking-on.txt"
 check_summary summary-regression
 expect_red_summary "make check's closing lines: an upstream regression" "passes on the pristine kernel but fails"
+summary_fixture
+echo "debug: it crashed" > "$mk/build/logs/summary-debug.txt"
+check_summary summary-malformed
+expect_red_summary "make check's closing lines: a malformed summary" "debug: it crashed (malformed: counted as 1 failed)"
+
+# make check itself, with a fixture in place of the parallel make of its
+# builds and boots (CHECK_RUN): it lays down the green logs above and a
+# boot's time file, waits two seconds, then succeeds or fails.  The run
+# must be red when that make fails, and its timings.log record must count
+# from the start of make check (the boot's time file is in it).
+summary_fixture
+echo "216 1.36 0" > "$mk/build/logs/time-waking-on.txt"
+mkdir -p "$mk/fixture"
+mv "$mk"/build/logs/* "$mk/fixture/"
+{
+	echo "include $harness/../Makefile"
+	printf 'fixture-green:\n\tcp fixture/* build/logs/ && sleep 2\n'
+	printf 'fixture-red:\n\tcp fixture/* build/logs/ && sleep 2 && false\n'
+} > "$mk/GNUmakefile"
+make_check() { # make_check CASE FIXTURE
+	out=$tmp/out-$1.txt
+	rc=0
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u PTW_T0 make -s --no-print-directory -C "$mk" \
+		check CHECK_RUN="$2" PTW_CACHE="$tmp/cache" >"$out" 2>&1 || rc=$?
+	record=$(tail -n 1 "$tmp/cache/timings.log" 2>/dev/null)
+}
+make_check check-green fixture-green
+total=$(echo "$record" | sed -n 's/.* total=\([0-9]*\) .*/\1/p')
+if [ "$rc" -eq 0 ] && grep -q '^total: 13 passed, 0 failed' "$out" && [ "${total:-0}" -ge 2 ] &&
+   echo "$record" | grep -q ' result=pass .*boot_waking-on=216:'; then
+	report "make check: green run, its timings record counts from the start" OK
+else
+	report "make check: green run, its timings record counts from the start" FAIL "exit $rc, record: $record"
+fi
+make_check check-red fixture-red
+if [ "$rc" -ne 0 ] && grep -q '^ERROR: a build or lint step of make check failed' "$out" &&
+   echo "$record" | grep -q ' result=fail'; then
+	report "make check: red when its builds and boots make fails, whatever the logs say" OK
+else
+	report "make check: red when its builds and boots make fails, whatever the logs say" FAIL "exit $rc, record: $record"
+fi
 
 # ---- inventory files ------------------------------------------------------------------
 
