@@ -18,6 +18,8 @@
 #   ptw.role=waking-on|waking-off|vanilla|debug   (check: what to run)
 #   ptw.drain=TOKEN      console drain marker the host looks for
 #   ptw.iters=N          demo: race iterations per scenario and mode
+#   ptw.race_iters=N     check: the same for the races kselftest
+#                        (RACE_ITERS; the kselftest's default is 500)
 #   ptw.stress=SECONDS, ptw.stress_min=N, ptw.churn=0|1   stress pass
 #   ptw.bench=ROUNDS     bench
 #   ptw.timeout=SECONDS  override every kselftest timeout (run_kselftest -o)
@@ -57,6 +59,7 @@ for arg in $(cat /proc/cmdline); do
 	ptw.role=*) role=${arg#ptw.role=} ;;
 	ptw.drain=*) drain=${arg#ptw.drain=} ;;
 	ptw.iters=*) iters=${arg#ptw.iters=} ;;
+	ptw.race_iters=*) export RACE_ITERS=${arg#ptw.race_iters=} ;;
 	ptw.stress=*) stress=${arg#ptw.stress=} ;;
 	ptw.stress_min=*) stress_min=${arg#ptw.stress_min=} ;;
 	ptw.bench=*) bench=${arg#ptw.bench=} ;;
