@@ -624,6 +624,35 @@ else
 	report "harness/inventory.txt parses" FAIL "lint-inventory failed"
 fi
 
+# mkinitramfs.sh must not depend on how fast a pipe's reader is: an
+# ldconfig whose output goes on after the line awk wants (here: more than a
+# pipe's worth, after a pause) got SIGPIPE once awk exited, and with
+# pipefail the whole image failed (exit 141, cold run of 2026-11-30 18:06).
+out=$tmp/out-mkinit.txt
+mkdir -p "$tmp/mkinit/ks" "$tmp/mkinit/mod" "$tmp/mkinit/bin"
+printf '#!/bin/sh\n' > "$tmp/mkinit/ks/run_kselftest.sh"
+chmod +x "$tmp/mkinit/ks/run_kselftest.sh"
+: > "$tmp/mkinit/mod/ptrace_waking.ko"
+gcc_line=$(ldconfig -p | grep -m1 'libgcc_s.so.1 .*x86-64' || true)
+{
+	echo '#!/bin/sh'
+	echo "echo '$gcc_line'"
+	echo 'sleep 0.3'
+	echo "head -c 200000 /dev/zero | tr '\\0' x"
+	echo 'echo'
+} > "$tmp/mkinit/bin/ldconfig"
+chmod +x "$tmp/mkinit/bin/ldconfig"
+rc=0
+PATH="$tmp/mkinit/bin:$PATH" "$harness/mkinitramfs.sh" "$tmp/mkinit/out.cpio" "$tmp/mkinit/ks" \
+	"$tmp/mkinit/mod" >"$out" 2>&1 || rc=$?
+if [ "$rc" -eq 0 ] && [ -n "$gcc_line" ] &&
+   cpio -it --quiet < "$tmp/mkinit/out.cpio" 2>/dev/null | grep -q 'libgcc_s\.so\.1$'; then
+	report "initramfs: libgcc_s found although ldconfig writes on after its line" OK
+else
+	report "initramfs: libgcc_s found although ldconfig writes on after its line" FAIL \
+		"mkinitramfs.sh exit $rc: $(tail -n 2 "$out" | tr '\n' ' ')"
+fi
+
 # make bench's pipeline table takes the latest passing cold run (every
 # kernel built from scratch) and warm run (none built) of timings.log, in
 # the serial format (build SECS:KIND) and the overlapping one (SECS:KIND:START).
