@@ -36,7 +36,7 @@ if [ -z "$deb" ]; then
 	papt apt-get update -q > "$APTDIR/update.log" 2>&1 ||
 		die "apt-get update of trixie-backports failed (log: $APTDIR/update.log).
        check that deb.debian.org is reachable and that $PTW_KEYRING carries the trixie keys."
-	if ! papt apt-cache madison linux-source-7.3 | grep -q "| $PTW_KVER_PIN |"; then
+	if ! papt apt-cache madison linux-source-7.3 | grep "| $PTW_KVER_PIN |" >/dev/null; then
 		ver=$(papt apt-cache madison linux-source-7.3 | awk -F'|' '{gsub(/ /,"",$2); print $2}' |
 		      sort -V | tail -1)
 		[ -n "$ver" ] || die "linux-source-7.3 not found in trixie-backports"

@@ -55,7 +55,9 @@ stdbuf_lib=/usr/libexec/coreutils/libstdbuf.so
 libs=$(find "$root/ptw" -type f -perm -u+x -print0 | { xargs -0 ldd 2>/dev/null || true; } |
 	awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// && $2 ~ /^\(/ { print $1 }' | sort -u)
 # glibc dlopen()s libgcc_s for pthread_exit()'s unwinding; ldd can't see it.
-libs="$libs $(ldconfig -p | awk '$1 == "libgcc_s.so.1" && /x86-64/ { print $NF; exit }')"
+# awk reads to the end: if it left early, ldconfig could get SIGPIPE on
+# its next write and, with pipefail, fail the script (exit 141).
+libs="$libs $(ldconfig -p | awk '$1 == "libgcc_s.so.1" && /x86-64/ && !found { print $NF; found = 1 }')"
 for lib in $libs; do
 	install -D -m 0755 "$(readlink -f "$lib")" "$root$lib"
 done

@@ -117,7 +117,7 @@ info "guest ran $(( $(date +%s) - t0 ))s, QEMU exit status $rc$([ $timed_out = 0
 tr -d '\r' < "$tap" > "$tap.clean" && mv "$tap.clean" "$tap"
 # Guest wall time, boot-to-first-test and when the boot started (seconds
 # into the make run), for make bench's pipeline table.
-first=$(sed -n 's/^# guest: first test at \([0-9.]*\)s.*/\1/p' "$tap" | head -1)
+first=$(sed -n 's/^# guest: first test at \([0-9.]*\)s.*/\1/p' "$tap" | sed -n 1p)
 echo "$(( $(date +%s) - t0 )) ${first:--} $((t0 - PTW_T0))" > "$logdir/time-$label.txt"
 
 # The verdict: the guest's verdict byte, the TAP stream and the console
