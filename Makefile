@@ -8,7 +8,8 @@
 #                        series' tests, the upstream suites) and off, an
 #                        LKDTM control, the pristine kernel with the same
 #                        config (upstream suites), and the debug kernel
-#                        with KUnit and a stress pass (STRESS_SECONDS=;
+#                        with KUnit and a stress pass (STRESS_SECONDS=,
+#                        DEBUG_RACE_ITERS=;
 #                        CHECK_JOBS= parallel jobs, 4)
 #   make boot-<name>     one of those boots alone (waking-on, waking-off,
 #                        control, vanilla, debug)
@@ -87,7 +88,7 @@ INITRAMFS_DEBUG := $(BUILD)/initramfs-debug.cpio
 all: module
 
 help:
-	@sed -n '3,26p' Makefile
+	@sed -n '3,27p' Makefile
 
 # What the build needs (harness/bootstrap.sh): the Debian packages, then
 # bindgen from crates.io, built while the kernel source is fetched.
@@ -205,7 +206,7 @@ STRESS_MIN ?= 15000
 STRESS_CHURN ?= 1
 # Iterations per scenario and mode of the races kselftest in the debug
 # boot (the other boots run its default, 500).  Under KASAN and lockdep
-# its 14 runs of 500 took 101 s of the 7-minute debug boot, the last
+# its 14 runs of 500 took 102 s of the 7:44 debug boot, the last
 # stage of make check (run of 2026-11-30 17:23); the stress pass right
 # after it runs the same reproducers 15000 times and more.
 DEBUG_RACE_ITERS ?= 100

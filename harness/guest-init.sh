@@ -19,7 +19,7 @@
 #   ptw.drain=TOKEN      console drain marker the host looks for
 #   ptw.iters=N          demo: race iterations per scenario and mode
 #   ptw.race_iters=N     check: the same for the races kselftest
-#                        (RACE_ITERS; the kselftest's default is 500)
+#                        (RACE_ITERS, N >= 1; else the kselftest's 500)
 #   ptw.stress=SECONDS, ptw.stress_min=N, ptw.churn=0|1   stress pass
 #   ptw.bench=ROUNDS     bench
 #   ptw.timeout=SECONDS  override every kselftest timeout (run_kselftest -o)
@@ -59,7 +59,7 @@ for arg in $(cat /proc/cmdline); do
 	ptw.role=*) role=${arg#ptw.role=} ;;
 	ptw.drain=*) drain=${arg#ptw.drain=} ;;
 	ptw.iters=*) iters=${arg#ptw.iters=} ;;
-	ptw.race_iters=*) export RACE_ITERS=${arg#ptw.race_iters=} ;;
+	ptw.race_iters=[1-9]*) export RACE_ITERS=${arg#ptw.race_iters=} ;;
 	ptw.stress=*) stress=${arg#ptw.stress=} ;;
 	ptw.stress_min=*) stress_min=${arg#ptw.stress_min=} ;;
 	ptw.bench=*) bench=${arg#ptw.bench=} ;;

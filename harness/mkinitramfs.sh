@@ -11,6 +11,8 @@
 # need from the host: coreutils' timeout and stdbuf, and every shared
 # library ldd names for them, at the same paths.
 set -euo pipefail
+# ldconfig is in /sbin, which a user's PATH may lack (a stub first stays first).
+PATH=$PATH:/usr/sbin:/sbin
 . "$(dirname "$0")/lib.sh"
 
 out=$1 ks=$2 moddir=$3
