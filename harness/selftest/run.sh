@@ -294,6 +294,14 @@ expect_red "no verdict (QEMU status 0: panic or poweroff)" "without a verdict"
 PTW_VM_TIMEOUT=1 PTW_STUB_HANG=30 boot hang check clean 1 "$f/lost.tap" "$f/clean.console"
 expect_red "host timeout (hung guest)" "guest hung: no verdict within 1s"
 
+# A guest that never reaches its test runner (the debug kernel once hung
+# 17 s into boot, console silent): no TAP line at all, QEMU still running.
+# It must fail after PTW_BOOT_LIMIT, long before the host timeout (20 s).
+: > "$f/empty.tap"
+PTW_BOOT_LIMIT=2 PTW_STUB_HANG=60 boot boot-stall check clean 1 "$f/empty.tap" "$f/clean.console"
+expect_red "guest stalled in early boot: no TAP line within PTW_BOOT_LIMIT" \
+	"no TAP line within 2s" "never reached its test runner"
+
 boot qemu-fail check clean 2 "$f/clean.tap" "$f/clean.console"
 expect_red "QEMU failure (status 2)" "QEMU failed with status 2"
 
