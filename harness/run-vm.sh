@@ -14,7 +14,8 @@
 #
 # MODE: check, stress, control (TAP checked; check also against the
 # inventory), demo or bench (verdict byte, console only).
-# Environment: PTW_SMP, PTW_MEM, PTW_VM_TIMEOUT (seconds), PTW_ACCEL (kvm
+# Environment: PTW_SMP, PTW_MEM, PTW_VM_TIMEOUT (seconds), PTW_BOOT_LIMIT
+# (seconds for the guest's first TAP line, default 300), PTW_ACCEL (kvm
 # or tcg[,thread=...]: no KVM probe), PTW_INVENTORY (default
 # harness/inventory.txt), PTW_INVENTORY_RECORD=1 (write the boot's
 # inventory section to LOGDIR/inventory-LABEL.txt for review), PTW_PYTHON
@@ -35,6 +36,7 @@ rm -f "$logdir/summary-$label.txt" "$logdir/results-$label.txt" "$logdir/verdict
 SMP=${PTW_SMP:-2}
 MEM=${PTW_MEM:-1024}
 TIMEOUT=${PTW_VM_TIMEOUT:-900}
+BOOT_LIMIT=${PTW_BOOT_LIMIT:-300}
 INVENTORY=${PTW_INVENTORY:-$(dirname "$0")/inventory.txt}
 case $mode in
 check|stress|control|demo|bench) ;;
@@ -107,12 +109,44 @@ t0=$(date +%s)
 rc=0
 qemu "$accel" "$TIMEOUT" "$console" "$tap" "ptw.mode=$mode ptw.drain=$drain $extra" &
 qpid=$!
+# The boot limit: a guest whose init has written nothing to the TAP port
+# BOOT_LIMIT seconds after QEMU started never reached its test runner (a
+# kernel hung in early boot: seen once, a debug kernel whose console
+# stopped 17 s in).  Stop it then, not at the host timeout (42 minutes for
+# make check's debug boot).  Every mode's init writes its first TAP line
+# as soon as userspace runs, under 30 s into the slowest boot (debug,
+# TCG).  The watcher signals timeout(1), the background job's only child,
+# which passes the signal on to QEMU.
+stalled=$logdir/stalled-$label
+rm -f "$stalled"
+(
+	end=$((SECONDS + BOOT_LIMIT))
+	while kill -0 "$qpid" 2>/dev/null && [ ! -s "$tap" ]; do
+		if [ "$SECONDS" -ge "$end" ]; then
+			: > "$stalled"
+			pkill -TERM -P "$qpid" || true
+			exit 0
+		fi
+		sleep 1
+	done
+) &
+wpid=$!
 # Show the TAP stream as it arrives; tail ends (within -s) when QEMU does.
 tail -s 0.1 -n +1 -F --pid="$qpid" "$tap" 2>/dev/null | sed -u 's/\r$//' || true
 wait "$qpid" || rc=$?
+kill "$wpid" 2>/dev/null || true
+wait "$wpid" 2>/dev/null || true
 timed_out=0
 grep -q 'timeout: sending signal' "$logdir/qemu-$label.log" 2>/dev/null && timed_out=1
-info "guest ran $(( $(date +%s) - t0 ))s, QEMU exit status $rc$([ $timed_out = 0 ] || echo ' (host timeout fired)')"
+why=' (host timeout fired)'
+[ ! -e "$stalled" ] || why=' (stopped at the boot limit)'
+info "guest ran $(( $(date +%s) - t0 ))s, QEMU exit status $rc$([ $timed_out = 0 ] || echo "$why")"
+vtimeout=$TIMEOUT
+if [ -e "$stalled" ]; then
+	printf '\nERROR: %s: no TAP line within %ss of starting QEMU: the guest never reached its test runner %s\n' \
+		"$label" "$BOOT_LIMIT" "(hung in early boot?), so it was stopped (PTW_BOOT_LIMIT; the console: $console)" >&2
+	timed_out=1 vtimeout=$BOOT_LIMIT
+fi
 
 tr -d '\r' < "$tap" > "$tap.clean" && mv "$tap.clean" "$tap"
 # Guest wall time, boot-to-first-test and when the boot started (seconds
@@ -123,7 +157,7 @@ echo "$(( $(date +%s) - t0 )) ${first:--} $((t0 - PTW_T0))" > "$logdir/time-$lab
 # The verdict: the guest's verdict byte, the TAP stream and the console
 # must agree and be complete (harness/verdict.py says how, and why each
 # check exists).  Its status is ours.
-vargs=(boot --label "$label" --mode "$mode" --status "$rc" --timeout "$TIMEOUT"
+vargs=(boot --label "$label" --mode "$mode" --status "$rc" --timeout "$vtimeout"
 	--tap "$tap" --console "$console" --drain "$drain" --logdir "$logdir"
 	--qemu-log "$logdir/qemu-$label.log")
 [ "$timed_out" = 0 ] || vargs+=(--timed-out)
