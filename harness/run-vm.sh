@@ -51,6 +51,7 @@ qemu() {
 	local rc=0
 	# --verbose: "timeout: sending signal ..." in the QEMU log is how we
 	# know the host timeout fired (QEMU could exit 124 on its own).
+	# timeout(1)'s PID goes to $pidfile if set (the boot limit below).
 	timeout --verbose --foreground -k 5 "$timeout" qemu-system-x86_64 \
 		-accel "$accel" ${icount:+-icount shift=0,sleep=off,align=off} -cpu max -smp "$SMP" -m "$MEM" \
 		-kernel "$kernel" -initrd "$initrd" \
@@ -58,7 +59,10 @@ qemu() {
 		-display none -monitor none -no-reboot \
 		-serial "file:$console" -serial "file:$tap" \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-		</dev/null >"$logdir/qemu-$label.log" 2>&1 || rc=$?
+		</dev/null >"$logdir/qemu-$label.log" 2>&1 &
+	local tpid=$!
+	[ -z "${pidfile:-}" ] || echo "$tpid" > "$pidfile"
+	wait "$tpid" || rc=$?
 	return $rc
 }
 
@@ -107,6 +111,8 @@ drain=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
 stage "booting $label guest ($accel, $SMP vCPUs, mode=$mode, timeout ${TIMEOUT}s; console: $console)"
 t0=$(date +%s)
 rc=0
+stalled=$logdir/stalled-$label pidfile=$logdir/timeout-$label.pid
+rm -f "$stalled" "$pidfile"
 qemu "$accel" "$TIMEOUT" "$console" "$tap" "ptw.mode=$mode ptw.drain=$drain $extra" &
 qpid=$!
 # The boot limit: a guest whose init has written nothing to the TAP port
@@ -115,16 +121,14 @@ qpid=$!
 # stopped 17 s in).  Stop it then, not at the host timeout (42 minutes for
 # make check's debug boot).  Every mode's init writes its first TAP line
 # as soon as userspace runs, under 30 s into the slowest boot (debug,
-# TCG).  The watcher signals timeout(1), the background job's only child,
+# TCG).  The watcher signals timeout(1) (its PID from qemu() above),
 # which passes the signal on to QEMU.
-stalled=$logdir/stalled-$label
-rm -f "$stalled"
 (
 	end=$((SECONDS + BOOT_LIMIT))
 	while kill -0 "$qpid" 2>/dev/null && [ ! -s "$tap" ]; do
 		if [ "$SECONDS" -ge "$end" ]; then
 			: > "$stalled"
-			pkill -TERM -P "$qpid" || true
+			kill -TERM "$(cat "$pidfile")" 2>/dev/null || true
 			exit 0
 		fi
 		sleep 1
@@ -147,6 +151,7 @@ if [ -e "$stalled" ]; then
 		"$label" "$BOOT_LIMIT" "(hung in early boot?), so it was stopped (PTW_BOOT_LIMIT; the console: $console)" >&2
 	timed_out=1 vtimeout=$BOOT_LIMIT
 fi
+rm -f "$stalled" "$pidfile"
 
 tr -d '\r' < "$tap" > "$tap.clean" && mv "$tap.clean" "$tap"
 # Guest wall time, boot-to-first-test and when the boot started (seconds
