@@ -299,8 +299,13 @@ expect_red "host timeout (hung guest)" "guest hung: no verdict within 1s"
 # It must fail after PTW_BOOT_LIMIT, long before the host timeout (20 s).
 : > "$f/empty.tap"
 PTW_BOOT_LIMIT=2 PTW_STUB_HANG=60 boot boot-stall check clean 1 "$f/empty.tap" "$f/clean.console"
-expect_red "guest stalled in early boot: no TAP line within PTW_BOOT_LIMIT" \
-	"no TAP line within 2s" "never reached its test runner"
+if [ "$(awk '{ print $1 }' "$logdir/time-clean.txt")" -ge 10 ]; then
+	report "guest stalled in early boot: no TAP line within PTW_BOOT_LIMIT" FAIL \
+		"the boot ran to the host timeout: the limit did not stop QEMU"
+else
+	expect_red "guest stalled in early boot: no TAP line within PTW_BOOT_LIMIT" \
+		"no TAP line within 2s" "never reached its test runner"
+fi
 
 boot qemu-fail check clean 2 "$f/clean.tap" "$f/clean.console"
 expect_red "QEMU failure (status 2)" "QEMU failed with status 2"
