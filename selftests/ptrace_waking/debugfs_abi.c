@@ -687,7 +687,7 @@ TEST_F_TIMEOUT(module, stats_consistent_under_waking_traffic_and_resets, 120)
 	int reads = 0, bad = 0, i;
 	struct ptw_stats st;
 	char why[256];
-	double start;
+	double start, took;
 
 	for (i = 0; i < N_TRACERS; i++) {
 		load[i] = spawn_race_listen(100000000, 1);
@@ -716,6 +716,7 @@ TEST_F_TIMEOUT(module, stats_consistent_under_waking_traffic_and_resets, 120)
 		if (st.c[PTW_WAKING_SET] > max_set)
 			max_set = st.c[PTW_WAKING_SET];
 	}
+	took = now() - start;
 	for (i = 0; i < N_RESETTERS; i++) {
 		__atomic_store_n(&r[i].stop, true, __ATOMIC_RELAXED);
 		pthread_join(thread[i], NULL);
@@ -723,8 +724,8 @@ TEST_F_TIMEOUT(module, stats_consistent_under_waking_traffic_and_resets, 120)
 	for (i = 0; i <= N_TRACERS; i++)
 		kill_reap(load[i]);
 
-	TH_LOG("%d stats reads, %d + %d resets, ok_after_waking up to %llu, waking_set up to %llu",
-	       reads, r[0].resets, r[1].resets, max_waking_ok, max_set);
+	TH_LOG("%d stats reads in %.1f s, %d + %d resets, ok_after_waking up to %llu, waking_set up to %llu",
+	       reads, took, r[0].resets, r[1].resets, max_waking_ok, max_set);
 	EXPECT_EQ(0, bad);
 	EXPECT_LT(0, reads);
 	for (i = 0; i < N_RESETTERS; i++) {
@@ -914,16 +915,27 @@ TEST_F(module, open_across_rmmod)
 
 /*
  * Unloading while probes fire must be safe (and the next load work):
- * 100 cycles while a tracer races an antagonist and more ptrace traffic
- * runs.  A splat in the console fails make check even if this passes.
+ * $UNLOAD_CYCLES cycles (default 100) while a tracer races an antagonist
+ * and more ptrace traffic runs.  A splat in the console fails make check
+ * even if this passes.
  */
 TEST_F_TIMEOUT(module, unload_under_traffic, 300)
 {
 	const char *ko = ptw_module_path();
+	const char *env = getenv("UNLOAD_CYCLES");
 	unsigned long long calls;
+	long cycles = 100;
+	char *end = NULL;
 	pid_t load[3];
+	double start;
 	int ret;
 
+	if (env) {
+		errno = 0;
+		cycles = strtol(env, &end, 10);
+		ASSERT_TRUE(!errno && end != env && !*end && cycles > 0 && cycles <= 100000)
+			TH_LOG("UNLOAD_CYCLES=%.40s: not a whole number from 1 to 100000", env);
+	}
 	load[0] = traffic();
 	load[1] = traffic();
 	load[2] = spawn_race_listen(100000000, 1);
@@ -931,15 +943,17 @@ TEST_F_TIMEOUT(module, unload_under_traffic, 300)
 	ASSERT_GT(load[1], 0);
 	ASSERT_GT(load[2], 0) TH_LOG("race_listen not found next to this test");
 
-	for (int i = 0; i < 100; i++) {
+	start = now();
+	for (long i = 0; i < cycles; i++) {
 		usleep(10000);
 		ret = ptw_unload_module();
-		ASSERT_EQ(0, ret) TH_LOG("unload %d: %s", i, strerror(-ret));
+		ASSERT_EQ(0, ret) TH_LOG("unload %ld: %s", i, strerror(-ret));
 		self->loaded = false;
 		ret = ptw_load_module(ko);
-		ASSERT_EQ(0, ret) TH_LOG("load %d: %s", i, strerror(-ret));
+		ASSERT_EQ(0, ret) TH_LOG("load %ld: %s", i, strerror(-ret));
 		self->loaded = true;
 	}
+	TH_LOG("%ld unload/load cycles in %.1f s", cycles, now() - start);
 	usleep(20000);
 	calls = ptw_counter("calls");
 	kill_reap(load[0]);

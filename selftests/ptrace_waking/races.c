@@ -57,8 +57,14 @@
 #define EVENTS		PTW_TRACING "/events/ptrace"
 #define CA		EVENTS "/ptrace_check_attach"
 #define PW		EVENTS "/ptrace_waking"
-#define CA_HIST		"hist:keys=reason"
-#define PW_HIST		"hist:keys=site"
+/*
+ * A dozen keys at most; the smallest table the kernel makes (128 entries,
+ * not the default 2048) is far more than enough, and each trigger
+ * preallocates its whole table: under KASAN and kmemleak the default
+ * made arming the two triggers cost seconds a variant.
+ */
+#define CA_HIST		"hist:keys=reason:size=128"
+#define PW_HIST		"hist:keys=site:size=128"
 #define MAX_KEY		64
 
 /* Value of " key=N" in the reproducer's summary line, or -1. */
