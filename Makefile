@@ -9,7 +9,7 @@
 #                        LKDTM control, the pristine kernel with the same
 #                        config (upstream suites), and the debug kernel
 #                        with KUnit and a stress pass (STRESS_SECONDS=,
-#                        DEBUG_RACE_ITERS=;
+#                        DEBUG_RACE_ITERS=, DEBUG_UNLOAD_CYCLES=;
 #                        CHECK_JOBS= parallel jobs, 4)
 #   make boot-<name>     one of those boots alone (waking-on, waking-off,
 #                        control, vanilla, debug)
@@ -211,11 +211,20 @@ STRESS_MIN ?= 10000
 # Module load/unload churn during the stress pass (0 turns it off).
 STRESS_CHURN ?= 1
 # Iterations per scenario and mode of the races kselftest in the debug
-# boot (the other boots run its default, 500).  Under KASAN and lockdep
-# its 14 runs of 500 took 102 s of the 7:44 debug boot, the last
-# stage of make check (run of 2026-11-30 17:23); the stress pass right
-# after it runs the same reproducers 10000 times and more.
+# boot (the other boots run its default, 500): the stress pass right
+# after it runs the same reproducers 10000 times and more.  Under KASAN
+# and lockdep its 14 runs of 100 take 21 s (the reproducers about 15 s
+# of it; 2026-12-01), the debug boot being the last stage of make check.
 DEBUG_RACE_ITERS ?= 100
+# Load/unload cycles of debugfs_abi's unload_under_traffic in the debug
+# boot (the other boots run its default, 100): the stress pass right
+# after it loads and unloads the module under heavier traffic again
+# (module_cycles in its ptw:stress line, about 60).
+DEBUG_UNLOAD_CYCLES ?= 20
+# Counts the debug boot passes on: whole numbers above 0, or make stops
+# before it builds anything.
+$(foreach v,STRESS_SECONDS STRESS_MIN DEBUG_RACE_ITERS DEBUG_UNLOAD_CYCLES,$(if \
+	$(shell echo '$($(v))' | grep -Ex '[1-9][0-9]{0,5}'),,$(error $(v)=$($(v)): not a whole number from 1 to 999999)))
 
 # The boots of make check, in the order make check runs them (make
 # boot-<name> runs one alone).  Each prints its own
@@ -242,7 +251,8 @@ CMDLINE_waking-off := ptw.role=waking-off ptrace_waking=off
 CMDLINE_vanilla := ptw.role=vanilla
 CMDLINE_control := ptw.role=control
 CMDLINE_debug := ptw.role=debug ptw.stress=$(STRESS_SECONDS) ptw.stress_min=$(STRESS_MIN) \
-	ptw.churn=$(STRESS_CHURN) ptw.race_iters=$(DEBUG_RACE_ITERS)
+	ptw.churn=$(STRESS_CHURN) ptw.race_iters=$(DEBUG_RACE_ITERS) \
+	ptw.unload_cycles=$(DEBUG_UNLOAD_CYCLES)
 MODE_control := control
 INITRD_debug := $(INITRAMFS_DEBUG)
 TIMEOUT_debug := $(shell echo $$((2400 + $(STRESS_SECONDS))))

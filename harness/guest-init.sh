@@ -20,6 +20,8 @@
 #   ptw.iters=N          demo: race iterations per scenario and mode
 #   ptw.race_iters=N     check: the same for the races kselftest
 #                        (RACE_ITERS, N >= 1; else the kselftest's 500)
+#   ptw.unload_cycles=N  check: debugfs_abi's unload_under_traffic cycles
+#                        (UNLOAD_CYCLES, N >= 1; else the kselftest's 100)
 #   ptw.stress=SECONDS, ptw.stress_min=N, ptw.churn=0|1   stress pass
 #   ptw.bench=ROUNDS     bench
 #   ptw.timeout=SECONDS  override every kselftest timeout (run_kselftest -o)
@@ -60,6 +62,7 @@ for arg in $(cat /proc/cmdline); do
 	ptw.drain=*) drain=${arg#ptw.drain=} ;;
 	ptw.iters=*) iters=${arg#ptw.iters=} ;;
 	ptw.race_iters=[1-9]*) export RACE_ITERS=${arg#ptw.race_iters=} ;;
+	ptw.unload_cycles=[1-9]*) export UNLOAD_CYCLES=${arg#ptw.unload_cycles=} ;;
 	ptw.stress=*) stress=${arg#ptw.stress=} ;;
 	ptw.stress_min=*) stress_min=${arg#ptw.stress_min=} ;;
 	ptw.bench=*) bench=${arg#ptw.bench=} ;;

@@ -4,8 +4,9 @@
 # guest-stress.sh SECONDS [MIN_ITERATIONS [TOTALS_FILE]]
 #
 # Runs in the guest (make check on the debug kernel, make stress).  Round
-# after round, until SECONDS have passed and at least MIN_ITERATIONS race
-# iterations are done:
+# after round, until SECONDS have passed, at least MIN_ITERATIONS race
+# iterations are done and at least three rounds have run (so that both
+# modes ran at full size, however fast the machine):
 #   - every race reproducer (/ptw/tests/race_*), the waking path on in odd
 #     rounds and off in even ones, for about STEP seconds each: round 1
 #     runs 100 iterations of each and measures its rate, later rounds
@@ -61,7 +62,8 @@ churn() {
 # (a QEMU bug, see qemu_mttcg_safe in harness/lib.sh).
 [ -f $KO ] && [ "${PTW_STRESS_CHURN:-1}" != 0 ] && { churn & churn_pid=$!; }
 
-echo 'hist:keys=reason' > $CA/trigger
+# A dozen reasons: the smallest table (the default preallocates 2048 entries).
+echo 'hist:keys=reason:size=128' > $CA/trigger
 if [ -n "${PTW_STRESS_VERBOSE:-}" ]; then
 	tr=/sys/kernel/tracing
 	echo 8192 > $tr/buffer_size_kb
@@ -126,7 +128,7 @@ fail() {
 
 while :; do
 	el=$(( $(cut -d. -f1 /proc/uptime) - t0 ))
-	[ "$el" -ge "$budget" ] && [ "$total" -ge "$min" ] && break
+	[ "$el" -ge "$budget" ] && [ "$total" -ge "$min" ] && [ "$round" -ge 3 ] && break
 	[ -e /tmp/churn.err ] && grep -q failed /tmp/churn.err && break
 	round=$((round + 1))
 	mode=$((round % 2))
@@ -187,7 +189,7 @@ if [ -s /tmp/churn.err ]; then
 	fail "module churn: $(tr '\n' ' ' < /tmp/churn.err)"
 fi
 hist=$(cat $CA/hist)
-echo '!hist:keys=reason' > $CA/trigger
+echo '!hist:keys=reason:size=128' > $CA/trigger
 
 el=$(( $(cut -d. -f1 /proc/uptime) - t0 ))
 per=$(for n in $names; do eval "echo -n \"$n=\$it_$n \""; done)

@@ -598,11 +598,11 @@ mv "$mk"/build/logs/* "$mk/fixture/"
 	printf 'fixture-green:\n\tcp fixture/* build/logs/ && sleep 2\n'
 	printf 'fixture-red:\n\tcp fixture/* build/logs/ && sleep 2 && false\n'
 } > "$mk/GNUmakefile"
-make_check() { # make_check CASE FIXTURE
+make_check() { # make_check CASE FIXTURE [MAKE-ARGS...]
 	out=$tmp/out-$1.txt
 	rc=0
 	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u PTW_T0 make -s --no-print-directory -C "$mk" \
-		check CHECK_RUN="$2" PTW_CACHE="$tmp/cache" >"$out" 2>&1 || rc=$?
+		check CHECK_RUN="$2" PTW_CACHE="$tmp/cache" "${@:3}" >"$out" 2>&1 || rc=$?
 	record=$(tail -n 1 "$tmp/cache/timings.log" 2>/dev/null)
 }
 make_check check-green fixture-green
@@ -619,6 +619,19 @@ if [ "$rc" -ne 0 ] && grep -q '^ERROR: a build or lint step of make check failed
 	report "make check: red when its builds and boots make fails, whatever the logs say" OK
 else
 	report "make check: red when its builds and boots make fails, whatever the logs say" FAIL "exit $rc, record: $record"
+fi
+
+# A debug-boot count that is not a whole number above 0 (the guest would
+# drop it and run the kselftest's default) stops make before anything runs.
+rm -rf "$mk/build/logs"
+mkdir -p "$mk/build/logs"
+make_check check-bad-count fixture-green DEBUG_UNLOAD_CYCLES=2x
+if [ "$rc" -ne 0 ] && grep -q 'DEBUG_UNLOAD_CYCLES=2x: not a whole number from 1 to 999999' "$out" &&
+   [ -z "$(ls -A "$mk/build/logs")" ]; then
+	report "make check: a bad debug-boot count stops it before anything runs" OK
+else
+	report "make check: a bad debug-boot count stops it before anything runs" FAIL \
+		"exit $rc; build/logs: $(ls -A "$mk/build/logs" | tr '\n' ' ')"
 fi
 
 # ---- inventory files ------------------------------------------------------------------
