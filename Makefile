@@ -96,7 +96,7 @@ packages:
 	@$(H)/bootstrap.sh packages
 
 bindgen: packages
-	@$(H)/bootstrap.sh bindgen
+	@PTW_BUILD_NICE=$(BACKGROUND_NICE) $(H)/bootstrap.sh bindgen
 
 bootstrap: packages bindgen
 
