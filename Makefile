@@ -196,7 +196,8 @@ harness-selftest: packages
 	@$(H)/selftest/run.sh $(BUILD)/logs/harness-selftest.txt
 
 # Guest seconds of the stress pass in make check's debug boot; it goes on
-# past them, a round at a time, until STRESS_MIN race iterations are done.
+# past them, a round at a time, until STRESS_MIN race iterations are done
+# and three rounds at least have run.
 # A round runs every reproducer, each sized to a few seconds, and
 # kill_storm; rounds take some 40 s.  Round 1 measures the reproducers'
 # rates (about 700 iterations, waking path on), round 2 runs them with
@@ -219,12 +220,18 @@ DEBUG_RACE_ITERS ?= 100
 # Load/unload cycles of debugfs_abi's unload_under_traffic in the debug
 # boot (the other boots run its default, 100): the stress pass right
 # after it loads and unloads the module under heavier traffic again
-# (module_cycles in its ptw:stress line, about 60).
+# (module_cycles in its ptw:stress line, about 60).  A cycle takes
+# 0.64 s there: the kselftest's 300 s timeout allows about 400.
 DEBUG_UNLOAD_CYCLES ?= 20
-# Counts the debug boot passes on: whole numbers above 0, or make stops
-# before it builds anything.
-$(foreach v,STRESS_SECONDS STRESS_MIN DEBUG_RACE_ITERS DEBUG_UNLOAD_CYCLES,$(if \
-	$(shell echo '$($(v))' | grep -Ex '[1-9][0-9]{0,5}'),,$(error $(v)=$($(v)): not a whole number from 1 to 999999)))
+# What the debug boot is given must be a number, or make stops before it
+# builds anything: the guest would take other stress values as they are
+# and hang its loop, and drop a 0 for the kselftests (their default).
+ptw_from_1 := [1-9][0-9]{0,5}
+ptw_from_0 := 0|$(ptw_from_1)
+ptw_count = $(if $(shell echo '$($(1))' | grep -Ex '$(ptw_from_$(2))'),,$(error \
+	$(1)=$($(1)): not a whole number from $(2) to 999999))
+$(foreach v,STRESS_SECONDS STRESS_MIN,$(call ptw_count,$(v),0))
+$(foreach v,DEBUG_RACE_ITERS DEBUG_UNLOAD_CYCLES,$(call ptw_count,$(v),1))
 
 # The boots of make check, in the order make check runs them (make
 # boot-<name> runs one alone).  Each prints its own

@@ -62,7 +62,7 @@ churn() {
 # (a QEMU bug, see qemu_mttcg_safe in harness/lib.sh).
 [ -f $KO ] && [ "${PTW_STRESS_CHURN:-1}" != 0 ] && { churn & churn_pid=$!; }
 
-# A dozen reasons: the smallest table (the default preallocates 2048 entries).
+# 14 reasons: the smallest table (the default preallocates 2048 entries).
 echo 'hist:keys=reason:size=128' > $CA/trigger
 if [ -n "${PTW_STRESS_VERBOSE:-}" ]; then
 	tr=/sys/kernel/tracing

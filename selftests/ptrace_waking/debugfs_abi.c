@@ -724,7 +724,7 @@ TEST_F_TIMEOUT(module, stats_consistent_under_waking_traffic_and_resets, 120)
 	for (i = 0; i <= N_TRACERS; i++)
 		kill_reap(load[i]);
 
-	TH_LOG("%d stats reads in %.1f s, %d + %d resets, ok_after_waking up to %llu, waking_set up to %llu",
+	TH_LOG("%d reads in %.1f s, %d + %d resets, max ok_after_waking %llu, waking_set %llu",
 	       reads, took, r[0].resets, r[1].resets, max_waking_ok, max_set);
 	EXPECT_EQ(0, bad);
 	EXPECT_LT(0, reads);

@@ -58,7 +58,7 @@
 #define CA		EVENTS "/ptrace_check_attach"
 #define PW		EVENTS "/ptrace_waking"
 /*
- * A dozen keys at most; the smallest table the kernel makes (128 entries,
+ * 14 reasons and 12 sites; the smallest table the kernel makes (128 entries,
  * not the default 2048) is far more than enough, and each trigger
  * preallocates its whole table: under KASAN and kmemleak the default
  * made arming the two triggers cost seconds a variant.
