@@ -292,7 +292,7 @@ boot no-verdict check clean 0 "$f/clean.tap" "$f/clean.console"
 expect_red "no verdict (QEMU status 0: panic or poweroff)" "without a verdict"
 
 PTW_VM_TIMEOUT=1 PTW_STUB_HANG=30 boot hang check clean 1 "$f/lost.tap" "$f/clean.console"
-expect_red "host timeout (hung guest)" "guest hung: no verdict within 1s"
+expect_red "host timeout (hung guest)" "guest hung: no verdict within 1s (host timeout, PTW_VM_TIMEOUT"
 
 # A guest that never reaches its test runner (the debug kernel once hung
 # 17 s into boot, console silent): no TAP line at all, QEMU still running.
@@ -304,7 +304,8 @@ if [ "$(awk '{ print $1 }' "$logdir/time-clean.txt")" -ge 10 ]; then
 		"the boot ran to the host timeout: the limit did not stop QEMU"
 else
 	expect_red "guest stalled in early boot: no TAP line within PTW_BOOT_LIMIT" \
-		"no TAP line within 2s" "never reached its test runner"
+		"no TAP line within 2s" "never reached its test runner" \
+		"guest hung: no verdict within 2s (stopped at the boot limit, PTW_BOOT_LIMIT"
 fi
 
 boot qemu-fail check clean 2 "$f/clean.tap" "$f/clean.console"
