@@ -145,7 +145,7 @@ tail -s 0.1 -n +1 -F --pid="$qpid" "$tap" 2>/dev/null | sed -u 's/\r$//' || true
 wait "$qpid" || rc=$?
 kill "$wpid" 2>/dev/null || true
 wait "$wpid" 2>/dev/null || true
-timed_out=0
+timed_out=0 stopped=
 grep -q 'timeout: sending signal' "$logdir/qemu-$label.log" 2>/dev/null && timed_out=1
 why=' (host timeout fired)'
 [ ! -e "$stalled" ] || why=' (stopped at the boot limit)'
@@ -155,6 +155,7 @@ if [ -e "$stalled" ]; then
 	printf '\nERROR: %s: no TAP line within %ss of starting QEMU: the guest never reached its test runner %s\n' \
 		"$label" "$BOOT_LIMIT" "(hung in early boot?), so it was stopped (PTW_BOOT_LIMIT; the console: $console)" >&2
 	timed_out=1 vtimeout=$BOOT_LIMIT
+	stopped=1
 fi
 rm -f "$stalled" "$pidfile"
 
@@ -171,6 +172,7 @@ vargs=(boot --label "$label" --mode "$mode" --status "$rc" --timeout "$vtimeout"
 	--tap "$tap" --console "$console" --drain "$drain" --logdir "$logdir"
 	--qemu-log "$logdir/qemu-$label.log")
 [ "$timed_out" = 0 ] || vargs+=(--timed-out)
+[ -z "$stopped" ] || vargs+=(--boot-limit)
 [ "$mode" != check ] || vargs+=(--inventory "$INVENTORY")
 [ -z "${PTW_INVENTORY_RECORD:-}" ] || [ "$PTW_INVENTORY_RECORD" = 0 ] || vargs+=(--record)
 vrc=0

@@ -4,7 +4,7 @@
 # verdict.py: the host's verdict on one guest boot, and the comparison of
 # a patched boot with a pristine one.  Standard library only.
 #
-#   verdict.py boot --label L --mode M --status RC [--timed-out] ...
+#   verdict.py boot --label L --mode M --status RC [--timed-out [--boot-limit]] ...
 #       Called by run-vm.sh after QEMU exits.  Exit 0 = green, 1 = red.
 #       Writes LOGDIR/summary-L.txt ("L: P passed, F failed, S skipped
 #       [, X expected failures]"), LOGDIR/results-L.txt (one
@@ -583,7 +583,11 @@ class Boot:
         st = a.status
         console_ctx = ["--- last lines of %s:" % a.console] + ["  " + ln for ln in self.console_tail]
         if a.timed_out or st in (124, 137):
-            self.err("guest hung: no verdict within %ss (host timeout, QEMU status %d)" % (a.timeout, st),
+            if a.boot_limit:
+                why = "stopped at the boot limit, PTW_BOOT_LIMIT: no TAP line"
+            else:
+                why = "host timeout, PTW_VM_TIMEOUT"
+            self.err("guest hung: no verdict within %ss (%s; QEMU status %d)" % (a.timeout, why, st),
                      ctx=console_ctx)
         elif st == 1:
             self.notes.append("guest verdict: all passed (QEMU status 1)")
@@ -791,6 +795,9 @@ def main():
     b.add_argument("--status", required=True, type=int, help="QEMU's exit status")
     b.add_argument("--timed-out", action="store_true", help="the host timeout fired")
     b.add_argument("--timeout", default="?", help="the host timeout in seconds (for messages)")
+    b.add_argument("--boot-limit", action="store_true",
+                   help="with --timed-out: run-vm.sh stopped the guest at its boot limit "
+                        "(no TAP line in time); --timeout is that limit")
     b.add_argument("--tap", required=True)
     b.add_argument("--console", required=True)
     b.add_argument("--drain", required=True, help="the token of this boot's console drain marker")
