@@ -793,8 +793,10 @@ def main():
     b.add_argument("--label", required=True)
     b.add_argument("--mode", required=True, choices=MODES)
     b.add_argument("--status", required=True, type=int, help="QEMU's exit status")
-    b.add_argument("--timed-out", action="store_true", help="the host timeout fired")
-    b.add_argument("--timeout", default="?", help="the host timeout in seconds (for messages)")
+    b.add_argument("--timed-out", action="store_true",
+                   help="the host timeout fired, or run-vm.sh stopped the guest at its boot limit")
+    b.add_argument("--timeout", default="?",
+                   help="the host timeout in seconds, or the boot limit with --boot-limit (for messages)")
     b.add_argument("--boot-limit", action="store_true",
                    help="with --timed-out: run-vm.sh stopped the guest at its boot limit "
                         "(no TAP line in time); --timeout is that limit")
@@ -820,6 +822,8 @@ def main():
     if a.cmd == "boot":
         if a.mode == "check" and not a.inventory:
             ap.error("mode check needs --inventory")
+        if a.boot_limit and not a.timed_out:
+            ap.error("--boot-limit goes with --timed-out")
         if not re.fullmatch(r"[0-9A-Za-z]{8,}", a.drain):
             ap.error("--drain needs a random token of at least 8 letters or digits")
         return Boot(a).run()
