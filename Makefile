@@ -158,11 +158,11 @@ selftests:
 
 initramfs: module selftests
 	@mkdir -p $(BUILD)
-	@$(H)/mkinitramfs.sh $(INITRAMFS) $(KSELFTEST) $(MODULE_DIR)/rust
+	@$(H)/mkinitramfs.sh $(INITRAMFS) $(KSELFTEST) $(MODULE_DIR)
 
 initramfs-debug: module-debug selftests
 	@mkdir -p $(BUILD)
-	@$(H)/mkinitramfs.sh $(INITRAMFS_DEBUG) $(KSELFTEST) $(BUILD)/module/debug/rust
+	@$(H)/mkinitramfs.sh $(INITRAMFS_DEBUG) $(KSELFTEST) $(BUILD)/module/debug
 
 # Series and module hygiene: checkpatch --strict must be silent on every
 # patch, rustfmt must have nothing to change.  /usr/bin first so that

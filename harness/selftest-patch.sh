@@ -28,7 +28,14 @@ if [ "$cmd" = check ]; then
 	tmp=$(mktemp -d)
 	trap 'rm -rf "$tmp"' EXIT
 	awk -v dst="$dst/" -v out="$tmp/" '
-		/^diff --git / { f = ""; if (index($3, "a/" dst) == 1) f = substr($3, length(dst) + 3); next }
+		/^diff --git / {
+			f = ""
+			if (index($3, "a/" dst) == 1) {
+				f = substr($3, length(dst) + 3)
+				if (f ~ /\//) system("mkdir -p \"" out f "\" && rmdir \"" out f "\"")
+			}
+			next
+		}
 		/^\+\+\+ / || /^--- / { next }
 		/^@@/ { body = 1; next }
 		f != "" && /^\+/ { print substr($0, 2) > (out f); next }
@@ -37,7 +44,7 @@ if [ "$cmd" = check ]; then
 	for f in "${files[@]}"; do
 		cmp -s "$top/$src/$f" "$tmp/$f" || { echo "    out of sync: $src/$f" >&2; bad=1; }
 	done
-	[ "$(ls "$tmp" | wc -l)" -eq ${#files[@]} ] || { echo "    the patch has other files than $src/" >&2; bad=1; }
+	[ "$(find "$tmp" -type f | wc -l)" -eq ${#files[@]} ] || { echo "    the patch has other files than $src/" >&2; bad=1; }
 	[ $bad -eq 0 ] || die "patches/$name does not match $src/: run make selftest-patch"
 	exit 0
 fi
@@ -55,7 +62,7 @@ for p in "${series[@]}"; do
 	git -C "$wt" am -q --keep-cr "$pdir/$p"
 done
 mkdir -p "$wt/$dst"
-for f in "${files[@]}"; do cp "$top/$src/$f" "$wt/$dst/$f"; done
+for f in "${files[@]}"; do mkdir -p "$(dirname "$wt/$dst/$f")" && cp "$top/$src/$f" "$wt/$dst/$f"; done
 sed -i 's|^TARGETS += ptrace$|TARGETS += ptrace\nTARGETS += ptrace_waking|' "$wt/tools/testing/selftests/Makefile"
 sed -i 's|^F:\tkernel/ptrace.c$|F:\tkernel/ptrace.c\nF:\ttools/testing/selftests/ptrace_waking/|' "$wt/MAINTAINERS"
 git -C "$wt" add -f MAINTAINERS tools/testing/selftests/Makefile "$dst"

@@ -656,10 +656,11 @@ fi
 # pipe's worth, after a pause) got SIGPIPE once awk exited, and with
 # pipefail the whole image failed (exit 141, cold run of 2026-11-30 18:06).
 out=$tmp/out-mkinit.txt
-mkdir -p "$tmp/mkinit/ks" "$tmp/mkinit/mod" "$tmp/mkinit/bin" "$tmp/mkinit/lib"
+mkdir -p "$tmp/mkinit/ks" "$tmp/mkinit/mod/rust" "$tmp/mkinit/mod/selftests/t" "$tmp/mkinit/bin" "$tmp/mkinit/lib"
 printf '#!/bin/sh\n' > "$tmp/mkinit/ks/run_kselftest.sh"
 chmod +x "$tmp/mkinit/ks/run_kselftest.sh"
-: > "$tmp/mkinit/mod/ptrace_waking.ko"
+: > "$tmp/mkinit/mod/rust/ptrace_waking.ko"
+: > "$tmp/mkinit/mod/selftests/t/ptw_late_trap.ko"
 # The stub's libgcc_s is a file of its own (not the host's): the case
 # depends on no ld.so cache.  Its marker proves the stub ran.
 : > "$tmp/mkinit/lib/libgcc_s.so.1"
@@ -677,10 +678,12 @@ PATH="$tmp/mkinit/bin:$PATH" "$harness/mkinitramfs.sh" "$tmp/mkinit/out.cpio" "$
 	"$tmp/mkinit/mod" >"$out" 2>&1 || rc=$?
 cpio -it --quiet < "$tmp/mkinit/out.cpio" > "$tmp/mkinit/list.txt" 2>/dev/null || true
 if [ "$rc" -eq 0 ] && [ -f "$tmp/mkinit/ldconfig-ran" ] &&
-   grep -qx "\(\./\)\?${tmp#/}/mkinit/lib/libgcc_s\.so\.1" "$tmp/mkinit/list.txt"; then
-	report "initramfs: libgcc_s found although ldconfig writes on after its line" OK
+   grep -qx "\(\./\)\?${tmp#/}/mkinit/lib/libgcc_s\.so\.1" "$tmp/mkinit/list.txt" &&
+   grep -qx "\(\./\)\?ptw/ptw_late_trap\.ko" "$tmp/mkinit/list.txt" &&
+   grep -qx "\(\./\)\?ptw/ptrace_waking\.ko" "$tmp/mkinit/list.txt"; then
+	report "initramfs: libgcc_s found although ldconfig writes on after its line, every module in /ptw" OK
 else
-	report "initramfs: libgcc_s found although ldconfig writes on after its line" FAIL \
+	report "initramfs: libgcc_s found although ldconfig writes on after its line, every module in /ptw" FAIL \
 		"mkinitramfs.sh exit $rc, stub ran: $([ -f "$tmp/mkinit/ldconfig-ran" ] && echo yes || echo no): $(tail -n 2 "$out" | tr '\n' ' ')"
 fi
 

@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ptw_late_trap - land a tracee's trap in the last moment of a PT_WAKING
+ * wait, for the waking_deadline kselftest.
+ *
+ * ptrace_check_attach() waits for a kicked tracee with
+ * wait_on_bit_timeout(), which returns -EAGAIN once its deadline has
+ * passed, even if the tracee trapped, and cleared JOBCTL_PT_WAKING, after
+ * the wait last tested the bit.  That window is a few instructions wide
+ * and no test can hit it on purpose.  This module makes every wait of one
+ * tracer end in it: a kretprobe on bit_wait_timeout() that, for the task
+ * whose PID is in tracer_pid and for the PT_WAKING bit only, turns a wait
+ * that ended with the bit clear into -EAGAIN, the deadline passing just as
+ * the tracee trapped.  wait_on_bit_timeout() then returns -EAGAIN with the
+ * tracee trapped, and the request must look once more rather than fail.
+ *
+ * The waits of every other task, and of tracer_pid for any other bit, are
+ * left alone.  The number of waits turned is in the injected parameter.
+ */
+#include <linux/kprobes.h>
+#include <linux/module.h>
+#include <linux/ptrace.h>
+#include <linux/sched.h>
+#include <linux/sched/jobctl.h>
+#include <linux/wait_bit.h>
+
+static int tracer_pid;
+module_param(tracer_pid, int, 0644);
+MODULE_PARM_DESC(tracer_pid, "PID of the tracer whose PT_WAKING waits are turned (0: none)");
+
+static unsigned long injected;
+module_param(injected, ulong, 0444);
+MODULE_PARM_DESC(injected, "PT_WAKING waits that ended with the bit clear and were turned into -EAGAIN");
+
+struct late_trap_data {
+	struct wait_bit_key *key;
+};
+
+/* Arm the return handler only for tracer_pid's wait on PT_WAKING. */
+static int late_trap_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct late_trap_data *d = (struct late_trap_data *)ri->data;
+	struct wait_bit_key *key = (struct wait_bit_key *)regs_get_kernel_argument(regs, 0);
+
+	if (!tracer_pid || task_pid_nr(current) != READ_ONCE(tracer_pid) ||
+	    key->bit_nr != JOBCTL_PT_WAKING_BIT)
+		return 1;
+	d->key = key;
+	return 0;
+}
+
+/*
+ * bit_wait_timeout() returned 0: it slept and was woken, by the tracee's
+ * wake-up or by the deadline.  If the bit is clear now, report what the
+ * wait would have reported had the deadline passed as the tracee trapped.
+ * Only the tracer itself runs this, so injected needs no atomics.
+ */
+static int late_trap_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct late_trap_data *d = (struct late_trap_data *)ri->data;
+
+	if (regs_return_value(regs) == 0 && !test_bit(d->key->bit_nr, d->key->flags)) {
+		regs_set_return_value(regs, -EAGAIN);
+		WRITE_ONCE(injected, injected + 1);
+	}
+	return 0;
+}
+
+static struct kretprobe late_trap_probe = {
+	.kp.symbol_name = "bit_wait_timeout",
+	.entry_handler = late_trap_entry,
+	.handler = late_trap_return,
+	.data_size = sizeof(struct late_trap_data),
+	.maxactive = 8,
+};
+
+static int __init late_trap_init(void)
+{
+	return register_kretprobe(&late_trap_probe);
+}
+
+static void __exit late_trap_exit(void)
+{
+	unregister_kretprobe(&late_trap_probe);
+}
+
+module_init(late_trap_init);
+module_exit(late_trap_exit);
+MODULE_DESCRIPTION("Test module: a PT_WAKING wait that times out as the tracee traps");
+MODULE_LICENSE("GPL");

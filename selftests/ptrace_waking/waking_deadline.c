@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * D5: one more look after a wait that timed out.
+ *
+ * ptrace_check_attach() waits for a kicked tracee with
+ * wait_on_bit_timeout(), which returns -EAGAIN once its deadline passed
+ * even if the tracee trapped, and cleared PT_WAKING, after the wait last
+ * tested the bit.  The request must then check the tracee once more and
+ * go ahead, not fail with ESRCH (reason ESRCH_WAKING_TIMEOUT).
+ *
+ * That window is a few instructions wide, so the test module
+ * ptw_late_trap.ko (test_modules/) puts every wait of this tracer in it:
+ * a kretprobe on bit_wait_timeout() turns a wait on PT_WAKING that ended
+ * with the bit clear into -EAGAIN, the deadline passing as the tracee
+ * trapped.  The tracer is SCHED_FIFO on the tracee's CPU, so the kicked
+ * LISTEN tracee runs, and re-traps, only once the tracer sleeps in the
+ * wait: every request below waits, and every wait is turned (the module
+ * counts them; a wait that was not turned fails the test, so it cannot
+ * pass without reaching the window).
+ */
+#include "waking_common.h"
+#include "../kselftest_harness.h"
+
+#define LATE_TRAP	"ptw_late_trap"
+#define INJECTED	"/sys/module/" LATE_TRAP "/parameters/injected"
+#define ROUNDS		10
+
+static int late_trap_unload(void)
+{
+	return syscall(__NR_delete_module, LATE_TRAP, O_NONBLOCK) ? -errno : 0;
+}
+
+/* Load ptw_late_trap.ko (next to ptrace_waking.ko) for tracer @pid. */
+static int late_trap_load(pid_t pid)
+{
+	char path[PATH_MAX], params[32];
+	int fd, ret;
+
+	snprintf(path, sizeof(path), "%s", ptw_module_path());
+	snprintf(path, sizeof(path), "%s/" LATE_TRAP ".ko", dirname(path));
+	snprintf(params, sizeof(params), "tracer_pid=%d", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	late_trap_unload();
+	ret = syscall(__NR_finit_module, fd, params, 0) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+FIXTURE(deadline) {
+	pid_t tracee;
+	bool loaded;
+	char waking[8];
+};
+
+FIXTURE_SETUP(deadline)
+{
+	int ret;
+
+	self->tracee = 0;
+	self->loaded = false;
+	self->waking[0] = '\0';
+	if (wk_save_waking(self->waking, sizeof(self->waking)))
+		SKIP(return, WK_NO_WAKING);
+	ASSERT_EQ(0, ptw_write_str(PTW_SYSCTL, "1"));
+	ret = late_trap_load(getpid());
+	if (ret == -ENOENT)
+		SKIP(return, LATE_TRAP ".ko not found next to %.200s", ptw_module_path());
+	ASSERT_EQ(0, ret) TH_LOG("loading " LATE_TRAP ".ko: %s", strerror(-ret));
+	self->loaded = true;
+	ASSERT_EQ(0, wk_trace_start());
+	self->tracee = wk_fifo_tracer_on_listening_tracee();
+	ASSERT_LT(0, self->tracee) TH_LOG("%s", strerror(-self->tracee));
+}
+
+FIXTURE_TEARDOWN(deadline)
+{
+	wk_tracer_normal();
+	wk_kill_reap(self->tracee);
+	wk_trace_stop();
+	if (self->loaded)
+		late_trap_unload();
+	if (self->waking[0])
+		ptw_write_str(PTW_SYSCTL, self->waking);
+}
+
+TEST_F(deadline, request_looks_again_after_timeout)
+{
+	unsigned long long before, after;
+	long long t0, ms;
+	int status, err;
+	siginfo_t si;
+	long ret;
+
+	for (int i = 0; i < ROUNDS; i++) {
+		ASSERT_EQ(0, ptw_read_u64(INJECTED, &before));
+		ASSERT_EQ(0, kill(self->tracee, SIGCONT));
+		t0 = wk_now_ms();
+		ret = ptrace(PTRACE_GETSIGINFO, self->tracee, 0, &si);
+		err = errno;
+		ms = wk_now_ms() - t0;
+		ASSERT_EQ(0, ptw_read_u64(INJECTED, &after));
+
+		/* The wait ended in the window: else this round proves nothing. */
+		ASSERT_EQ(before + 1, after)
+			TH_LOG("round %d: the wait was not turned into a timeout", i);
+		ASSERT_EQ(0, ret)
+			TH_LOG("round %d: trapped as the wait timed out, yet %s after %lld ms",
+			       i, strerror(err), ms);
+		EXPECT_GT(WK_PROMPT_MS, ms) TH_LOG("round %d", i);
+
+		/* The re-trap is still reported; listen again for the next round. */
+		ASSERT_EQ(self->tracee, waitpid(self->tracee, &status, __WALL));
+		ASSERT_TRUE(WIFSTOPPED(status));
+		ASSERT_EQ(PTRACE_EVENT_STOP, status >> 16);
+		ASSERT_EQ(0, ptrace(PTRACE_LISTEN, self->tracee, 0, 0));
+	}
+	EXPECT_EQ(ROUNDS, ptw_count_trace(self->tracee, "ptrace_check_attach",
+					  "reason=OK_AFTER_WAKING"));
+	EXPECT_EQ(0, ptw_count_trace(self->tracee, "ptrace_check_attach",
+				     "reason=ESRCH_WAKING_TIMEOUT"));
+}
+
+TEST_HARNESS_MAIN
