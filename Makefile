@@ -199,7 +199,8 @@ harness-selftest: packages
 # past them, a round at a time, until STRESS_MIN race iterations are done
 # and three rounds at least have run.
 # A round runs every reproducer, each sized to a few seconds, and
-# kill_storm; rounds take some 40 s.  Round 1 measures the reproducers'
+# kill_storm; a round takes 15 to 45 s (16, 42 and 30 s in the debug boot
+# of 2026-12-01, Documentation/results/stress-floor-2026-12-01.md).  Round 1 measures the reproducers'
 # rates (about 700 iterations, waking path on), round 2 runs them with
 # the path off, round 3 on again, some 7800 iterations each (16382 after
 # round 3, run of 2026-11-30 18:03).  60 s and 10000 iterations end the
