@@ -7,7 +7,10 @@
 # carries them into tools/testing/selftests/ptrace_waking/ with a patch
 # generated from that directory:
 #   gen    regenerate the patch (after changing selftests/ptrace_waking/)
-#   check  fail if the patch's files differ from selftests/ptrace_waking/
+#          and the diffstat at the end of the cover letter
+#   check  fail if the patch's files differ from selftests/ptrace_waking/,
+#          or the cover letter's diffstat from the series applied to the
+#          pristine tree
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -22,8 +25,28 @@ src=selftests/ptrace_waking
 dst=tools/testing/selftests/ptrace_waking
 mapfile -t files < <(cd "$top" && git ls-files --cached --others --exclude-standard "$src" | sed "s|^$src/||")
 
+cover=$pdir/0000-cover-letter.patch
+# The cover letter as it should be: its text up to the blank line after
+# the shortlog, then the diffstat of worktree $1 (the whole series on the
+# pristine tree), as git format-patch --cover-letter writes it.
+cover_letter() {
+	awk '{ print } /^[^ ].* \([0-9]+\):$/ { s = 1 } s && /^$/ { exit }' "$cover"
+	git -C "$1" diff --stat=72 --summary pristine HEAD
+	echo
+}
+# A worktree of $tree at the pristine tag, removed on exit.
+wt=$(mktemp -d)
+trap 'git -C "$tree" worktree remove --force "$wt" >/dev/null 2>&1 || true; rm -rf "$wt"' EXIT
+git -C "$tree" worktree add -q --detach "$wt" pristine
+export GIT_AUTHOR_NAME="ptrace-waking developers" GIT_AUTHOR_EMAIL="ptrace-waking@example.org"
+export GIT_COMMITTER_NAME="$GIT_AUTHOR_NAME" GIT_COMMITTER_EMAIL="$GIT_AUTHOR_EMAIL"
+export GIT_AUTHOR_DATE="2026-11-26T12:00:00Z" GIT_COMMITTER_DATE="2026-11-26T12:00:00Z"
+
 if [ "$cmd" = check ]; then
 	[ -f "$pdir/$name" ] || die "patches/$name missing: make selftest-patch"
+	for p in "${series[@]}"; do git -C "$wt" am -q --keep-cr "$pdir/$p"; done
+	cover_letter "$wt" | cmp -s - "$cover" ||
+		die "the diffstat in patches/${cover##*/} is not the series': run make selftest-patch"
 	# Every file's content in the patch, rebuilt from its "+" lines.
 	tmp=$(mktemp -d)
 	trap 'rm -rf "$tmp"' EXIT
@@ -51,12 +74,6 @@ fi
 
 [ "$cmd" = gen ] || die "usage: selftest-patch.sh gen|check TREE PATCHDIR"
 stage "generating patches/$name from $src/"
-wt=$(mktemp -d)
-trap 'git -C "$tree" worktree remove --force "$wt" >/dev/null 2>&1 || true; rm -rf "$wt"' EXIT
-git -C "$tree" worktree add -q --detach "$wt" pristine
-export GIT_AUTHOR_NAME="ptrace-waking developers" GIT_AUTHOR_EMAIL="ptrace-waking@example.org"
-export GIT_COMMITTER_NAME="$GIT_AUTHOR_NAME" GIT_COMMITTER_EMAIL="$GIT_AUTHOR_EMAIL"
-export GIT_AUTHOR_DATE="2026-11-26T12:00:00Z" GIT_COMMITTER_DATE="2026-11-26T12:00:00Z"
 for p in "${series[@]}"; do
 	[ "$p" = "$name" ] && continue
 	git -C "$wt" am -q --keep-cr "$pdir/$p"
@@ -71,3 +88,6 @@ rm -f "$pdir/$name"
 git -C "$wt" format-patch -q -1 --zero-commit --no-signature --numbered --start-number "$number" -o "$pdir" HEAD
 [ -f "$pdir/$name" ] || die "format-patch did not write patches/$name (subject changed? rename it in patches/series)"
 info "wrote patches/$name"
+cover_letter "$wt" > "$cover.tmp"
+mv "$cover.tmp" "$cover"
+info "wrote the diffstat of patches/${cover##*/}"
