@@ -19,7 +19,8 @@
 #   make stress          soak the debug kernel for DURATION= (600, 30m, 2h)
 #   make bench           cost of the waking path and the module, in one boot
 #                        under QEMU icount; updates README
-#   make KDIR=<tree>     build only ptrace_waking.ko against your kernel tree
+#   make KDIR=<tree>     build only the modules (ptrace_waking.ko and the
+#                        kselftests' ptw_late_trap.ko) against your kernel tree
 #   make selftest-patch  regenerate the series' kselftests patch
 #
 # Caches (kernel source, kernel builds, bindgen) live in $(PTW_CACHE);

@@ -5,9 +5,9 @@
 #
 # The guest's whole userspace: Debian's static busybox, harness/guest-init.sh
 # as /init, a kselftest-install tree (run_kselftest.sh, kselftest-list.txt
-# and the collections) under /ptw/kselftest, every module built under
-# MODULE_DIR (ptrace_waking.ko, the kselftests' ptw_late_trap.ko and, if
-# built, ptrace_waking_kunit.ko) under /ptw, and
+# and the collections) under /ptw/kselftest, the modules of the build in
+# MODULE_DIR (its modules.order: ptrace_waking.ko, the kselftests'
+# ptw_late_trap.ko and, if built, ptrace_waking_kunit.ko) under /ptw, and
 # what the kernel's runner and the dynamically linked upstream kselftests
 # need from the host: coreutils' timeout and stdbuf, and every shared
 # library ldd names for them, at the same paths.
@@ -24,7 +24,8 @@ case "$(ldd /bin/busybox 2>&1 || true)" in
 *) die "/bin/busybox is not the static one: apt-get install busybox-static" ;;
 esac
 [ -x "$ks/run_kselftest.sh" ] || die "$ks is not a kselftest-install tree (no run_kselftest.sh)"
-[ -f "$moddir/rust/ptrace_waking.ko" ] || die "$moddir/rust/ptrace_waking.ko missing (make module)"
+[ -f "$moddir/rust/ptrace_waking.ko" ] && [ -f "$moddir/modules.order" ] ||
+	die "$moddir/rust/ptrace_waking.ko or modules.order missing (make module)"
 
 root=$(mktemp -d "${out%/*}/.initramfs.XXXXXX")
 trap 'rm -rf "$root"' EXIT
@@ -32,7 +33,14 @@ mkdir -p "$root"/{bin,dev,proc,sys,tmp,ptw/bin}
 cp /bin/busybox "$root/bin/busybox"
 install -m 0755 "$here/guest-init.sh" "$root/init"
 cp -a "$ks" "$root/ptw/kselftest"
-find "$moddir" -name '*.ko' -exec install -m 0644 -t "$root/ptw/" {} +
+# The modules of the last build, from its modules.order (Kbuild leaves the
+# .ko of a module dropped from obj-m behind); their names must not clash.
+mapfile -t mods < <(sed 's/\.o$/.ko/' "$moddir/modules.order")
+[ -z "$(printf '%s\n' "${mods[@]##*/}" | sort | uniq -d)" ] ||
+	die "$moddir/modules.order: two modules of the same name"
+for m in "${mods[@]}"; do
+	install -m 0644 "$moddir/$m" "$root/ptw/"
+done
 install -m 0644 "$here/upstream.list" "$root/ptw/"
 # Upstream collections without a settings file get the runner's default
 # timeout of 45 s, too short for some of their tests under QEMU TCG

@@ -30,18 +30,27 @@ static int late_trap_unload(void)
 	return syscall(__NR_delete_module, LATE_TRAP, O_NONBLOCK) ? -errno : 0;
 }
 
-/* Load ptw_late_trap.ko (next to ptrace_waking.ko) for tracer @pid. */
+/* ptw_late_trap.ko, next to ptrace_waking.ko. */
+static const char *late_trap_path(void)
+{
+	static char path[PATH_MAX];
+	char dir[PATH_MAX];
+
+	snprintf(dir, sizeof(dir), "%s", ptw_module_path());
+	snprintf(path, sizeof(path), "%s/" LATE_TRAP ".ko", dirname(dir));
+	return path;
+}
+
+/* Load ptw_late_trap.ko for tracer @pid (a leftover copy unloaded first). */
 static int late_trap_load(pid_t pid)
 {
-	char path[PATH_MAX], params[32];
-	int fd, ret;
+	int fd = open(late_trap_path(), O_RDONLY | O_CLOEXEC);
+	char params[32];
+	int ret;
 
-	snprintf(path, sizeof(path), "%s", ptw_module_path());
-	snprintf(path, sizeof(path), "%s/" LATE_TRAP ".ko", dirname(path));
-	snprintf(params, sizeof(params), "tracer_pid=%d", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
+	snprintf(params, sizeof(params), "tracer_pid=%d", pid);
 	late_trap_unload();
 	ret = syscall(__NR_finit_module, fd, params, 0) ? -errno : 0;
 	close(fd);
@@ -54,6 +63,12 @@ FIXTURE(deadline) {
 	char waking[8];
 };
 
+/*
+ * The harness runs no teardown after a setup that failed or skipped, so
+ * what outlives the test (the sysctl, the module) is changed last, and
+ * the module is unloaded again if a later step fails.  The tracee dies
+ * with the test (PR_SET_PDEATHSIG).
+ */
 FIXTURE_SETUP(deadline)
 {
 	int ret;
@@ -63,15 +78,22 @@ FIXTURE_SETUP(deadline)
 	self->waking[0] = '\0';
 	if (wk_save_waking(self->waking, sizeof(self->waking)))
 		SKIP(return, WK_NO_WAKING);
-	ASSERT_EQ(0, ptw_write_str(PTW_SYSCTL, "1"));
-	ret = late_trap_load(getpid());
-	if (ret == -ENOENT)
-		SKIP(return, LATE_TRAP ".ko not found next to %.200s", ptw_module_path());
-	ASSERT_EQ(0, ret) TH_LOG("loading " LATE_TRAP ".ko: %s", strerror(-ret));
-	self->loaded = true;
-	ASSERT_EQ(0, wk_trace_start());
+	if (access(late_trap_path(), R_OK)) {
+		ret = errno;
+		SKIP(return, "%.200s: %s", late_trap_path(), strerror(ret));
+	}
 	self->tracee = wk_fifo_tracer_on_listening_tracee();
 	ASSERT_LT(0, self->tracee) TH_LOG("%s", strerror(-self->tracee));
+	ASSERT_EQ(0, wk_trace_start());
+	ret = late_trap_load(getpid());
+	if (ret == -EOPNOTSUPP)
+		SKIP(return, LATE_TRAP ".ko: no kretprobes (CONFIG_KRETPROBES)");
+	ASSERT_EQ(0, ret) TH_LOG("loading %s: %s", late_trap_path(), strerror(-ret));
+	self->loaded = true;
+	ret = ptw_write_str(PTW_SYSCTL, "1");
+	if (ret)
+		late_trap_unload();
+	ASSERT_EQ(0, ret) TH_LOG(PTW_SYSCTL ": %s", strerror(-ret));
 }
 
 FIXTURE_TEARDOWN(deadline)

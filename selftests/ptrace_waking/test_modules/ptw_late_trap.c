@@ -15,7 +15,8 @@
  * tracee trapped, and the request must look once more rather than fail.
  *
  * The waits of every other task, and of tracer_pid for any other bit, are
- * left alone.  The number of waits turned is in the injected parameter.
+ * left alone.  tracer_pid is set at load time and never changes; the
+ * number of waits turned is in the injected parameter.
  */
 #include <linux/kprobes.h>
 #include <linux/module.h>
@@ -25,12 +26,14 @@
 #include <linux/wait_bit.h>
 
 static int tracer_pid;
-module_param(tracer_pid, int, 0644);
-MODULE_PARM_DESC(tracer_pid, "PID of the tracer whose PT_WAKING waits are turned (0: none)");
+module_param(tracer_pid, int, 0444);
+MODULE_PARM_DESC(tracer_pid,
+		 "Thread ID, as the tracer itself sees it, whose PT_WAKING waits are turned");
 
 static unsigned long injected;
 module_param(injected, ulong, 0444);
-MODULE_PARM_DESC(injected, "PT_WAKING waits that ended with the bit clear and were turned into -EAGAIN");
+MODULE_PARM_DESC(injected,
+		 "PT_WAKING waits that ended with the bit clear and were turned into -EAGAIN");
 
 struct late_trap_data {
 	struct wait_bit_key *key;
@@ -42,7 +45,7 @@ static int late_trap_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	struct late_trap_data *d = (struct late_trap_data *)ri->data;
 	struct wait_bit_key *key = (struct wait_bit_key *)regs_get_kernel_argument(regs, 0);
 
-	if (!tracer_pid || task_pid_nr(current) != READ_ONCE(tracer_pid) ||
+	if (!tracer_pid || task_pid_vnr(current) != tracer_pid ||
 	    key->bit_nr != JOBCTL_PT_WAKING_BIT)
 		return 1;
 	d->key = key;
@@ -59,13 +62,17 @@ static int late_trap_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct late_trap_data *d = (struct late_trap_data *)ri->data;
 
-	if (regs_return_value(regs) == 0 && !test_bit(d->key->bit_nr, d->key->flags)) {
+	if ((int)regs_return_value(regs) == 0 && !test_bit(d->key->bit_nr, d->key->flags)) {
 		regs_set_return_value(regs, -EAGAIN);
 		WRITE_ONCE(injected, injected + 1);
 	}
 	return 0;
 }
 
+/*
+ * One instance is held per call in flight, and only for tracer_pid's own
+ * wait (the entry handler gives the others back at once): 8 is plenty.
+ */
 static struct kretprobe late_trap_probe = {
 	.kp.symbol_name = "bit_wait_timeout",
 	.entry_handler = late_trap_entry,
