@@ -299,7 +299,8 @@ rust-compile-fail: kernel-debug
 CHECK_JOBS ?= 4
 CHECK_RUN ?= check-run
 check:
-	@rm -f $(SUMMARIES) $(BUILD)/logs/results-*.txt $(BUILD)/logs/rc-*.txt $(BUILD)/logs/upstream-compare.md
+	@rm -f $(SUMMARIES) $(BUILD)/logs/results-*.txt $(BUILD)/logs/rc-*.txt $(BUILD)/logs/context-*.txt \
+		$(BUILD)/logs/upstream-compare.md
 	@rc=0; $(MAKE) --no-print-directory -j$(CHECK_JOBS) $(CHECK_RUN) PTW_IN_CHECK=1 || rc=1; \
 	$(MAKE) --no-print-directory check-summary CHECK_RC=$$rc || rc=1; \
 	$(H)/timings.sh $(BUILD)/logs $$rc || true; \
@@ -340,6 +341,10 @@ check-run: lint rust-compile-fail $(BOOT_TARGETS)
 # summary added up (a missing, empty or malformed one is a failure).
 # CHECK_RC: make check's own status so far.
 CHECK_RC ?= 0
+# The first red boot's context (a splat, a failed test's TAP) is shown
+# again at the very end, above the total: a log cut to its tail still
+# says what went wrong.
+CONTEXT_SHOWN ?= 26
 check-summary:
 	@rc=$(CHECK_RC); [ "$$rc" = 0 ] || printf '\nERROR: a build or lint step of make check failed (see above): boots without a summary count as failed\n' >&2; \
 	for b in $(BOOTS); do [ "$$(cat $(BUILD)/logs/rc-$$b.txt 2>/dev/null)" = 0 ] || rc=1; done; \
@@ -353,7 +358,14 @@ check-summary:
 	done | awk '!/^[^ ]+: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped/ { $$0 = $$0 " (malformed: counted as 1 failed)"; f++ } \
 		{ print "    " $$0; p += $$2; f += $$4; s += $$6; x += $$8 } \
 		END { printf "total: %d passed, %d failed, %d skipped, %d expected failures (they fail on the pristine kernel too)\n", p, f, s, x; \
-		      exit (f > 0) }' || rc=1; \
+		      exit (f > 0) }' > $(BUILD)/logs/check-total.txt || rc=1; \
+	head -n -1 $(BUILD)/logs/check-total.txt; \
+	for b in $(BOOTS); do \
+		c=$(BUILD)/logs/context-$$b.txt; [ -s $$c ] || continue; \
+		printf '\n==> %s is red; the start of what went wrong (all of it: %s):\n' $$b $$c; \
+		head -n $(CONTEXT_SHOWN) $$c; break; \
+	done; \
+	tail -n 1 $(BUILD)/logs/check-total.txt; \
 	exit $$rc
 
 # Iterations per race scenario and mode in make demo.

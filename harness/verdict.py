@@ -690,6 +690,16 @@ class Boot:
                 fh.write("ERROR: %s\n" % msg)
             for note in self.notes:
                 fh.write("checked: %s\n" % note)
+        # The problems' context, whole, for make check's closing lines
+        # (check-summary shows the start of the first red boot's, last,
+        # where a truncated CI log still shows it).
+        ctx_path = os.path.join(a.logdir, "context-%s.txt" % a.label)
+        if red and self.context:
+            with open(ctx_path, "w", encoding="utf-8") as fh:
+                for block in self.context:
+                    fh.write("\n".join(block) + "\n")
+        elif os.path.exists(ctx_path):
+            os.remove(ctx_path)
         out = sys.stderr
         if red:
             shown = 0

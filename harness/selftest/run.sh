@@ -370,6 +370,18 @@ expect_red "splat only in the guest's dmesg (not ok ptw:dmesg, exit 3)" "guest c
   echo "[    6.100002] Call Trace:"; drain_line; } > "$f/splat.console"
 boot console-splat check clean 1 "$f/clean.tap" "$f/splat.console"
 expect_red "splat only in the console (TAP all ok, exit 1)" "kernel splat in the console: [    6.100001] WARNING:"
+# ...and its context goes to context-clean.txt for make check's closing
+# lines; a green verdict in the same directory removes it again.
+if grep -q 'WARNING: kernel/ptrace.c:301 at ptrace_check_attach' "$logdir/context-clean.txt" 2>/dev/null; then
+	boot console-splat check clean 1 "$f/clean.tap" "$f/clean.console"
+	if [ "$rc" -eq 0 ] && [ ! -e "$logdir/context-clean.txt" ]; then
+		report "a red boot writes its context file, a green one removes it" OK
+	else
+		report "a red boot writes its context file, a green one removes it" FAIL "green rerun: exit $rc, context file left"
+	fi
+else
+	report "a red boot writes its context file, a green one removes it" FAIL "no splat in $logdir/context-clean.txt"
+fi
 
 { console_head; echo "[    6.200000] ** 12 printk messages dropped **"; drain_line; } > "$f/dropped.console"
 boot console-dropped check clean 1 "$f/clean.tap" "$f/dropped.console"
@@ -584,6 +596,21 @@ summary_fixture
 echo "debug: it crashed" > "$mk/build/logs/summary-debug.txt"
 check_summary summary-malformed
 expect_red_summary "make check's closing lines: a malformed summary" "debug: it crashed (malformed: counted as 1 failed)"
+# A red boot's context (verdict.py writes it) is shown again at the very
+# end, right above the total, cut to CONTEXT_SHOWN lines.
+summary_fixture
+echo "debug: 1 passed, 1 failed, 0 skipped" > "$mk/build/logs/summary-debug.txt"
+{ echo "--- kernel splat in console-debug.log:"
+  for n in $(seq 1 40); do echo "  console-debug.log:$n: splat line $n"; done; } > "$mk/build/logs/context-debug.txt"
+check_summary summary-context
+if [ "$rc" -ne 0 ] && [ "$(grep -v '^make' "$out" | tail -n 1 | cut -c1-24)" = "total: 12 passed, 1 fail" ] &&
+   grep -v '^make' "$out" | tail -n 2 | head -n 1 | grep -q ':25: splat line 25$' && ! grep -q 'splat line 26$' "$out" &&
+   grep -q '^==> debug is red; the start of what went wrong' "$out"; then
+	report "make check's closing lines: a red boot's context is shown last, above the total" OK
+else
+	report "make check's closing lines: a red boot's context is shown last, above the total" FAIL \
+		"exit $rc: $(tail -n 3 "$out" | tr '\n' '|')"
+fi
 
 # make check itself, with a fixture in place of the parallel make of its
 # builds and boots (CHECK_RUN): it lays down the green logs above and a
