@@ -344,9 +344,9 @@ CHECK_RC ?= 0
 # The first red boot's context (a splat, a failed test's TAP) is shown
 # again at the very end, above the total: a log cut to its tail still
 # says what went wrong.
-CONTEXT_SHOWN ?= 26
+CONTEXT_SHOWN ?= 30
 check-summary:
-	@rc=$(CHECK_RC); [ "$$rc" = 0 ] || printf '\nERROR: a build or lint step of make check failed (see above): boots without a summary count as failed\n' >&2; \
+	@mkdir -p $(BUILD)/logs; rc=$(CHECK_RC); [ "$$rc" = 0 ] || printf '\nERROR: a build or lint step of make check failed (see above): boots without a summary count as failed\n' >&2; \
 	for b in $(BOOTS); do [ "$$(cat $(BUILD)/logs/rc-$$b.txt 2>/dev/null)" = 0 ] || rc=1; done; \
 	printf '\n==> upstream suites: the pristine kernel against the series, same config\n' >&2; \
 	python3 $(H)/verdict.py compare --patched $(BUILD)/logs/results-waking-on.txt \
@@ -362,6 +362,7 @@ check-summary:
 	head -n -1 $(BUILD)/logs/check-total.txt; \
 	for b in $(BOOTS); do \
 		c=$(BUILD)/logs/context-$$b.txt; [ -s $$c ] || continue; \
+		[ "$$(cat $(BUILD)/logs/rc-$$b.txt 2>/dev/null)" != 0 ] || continue; \
 		printf '\n==> %s is red; the start of what went wrong (all of it: %s):\n' $$b $$c; \
 		head -n $(CONTEXT_SHOWN) $$c; break; \
 	done; \

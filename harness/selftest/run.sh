@@ -229,7 +229,7 @@ else
 fi
 
 # Every guest's CPU is QEMU's "max" without LA57: with 5-level paging a
-# KASAN kernel can report an interrupt's every access as wild while
+# KASAN kernel can report an interrupt's access as wild while
 # identify_cpu() has cleared the boot CPU's feature words
 # (Documentation/results/debug-la57-kasan-identify-cpu.txt).
 if grep -qx -- '-cpu max,la57=off' "$tmp/args-clean"; then
@@ -607,14 +607,19 @@ echo "debug: it crashed" > "$mk/build/logs/summary-debug.txt"
 check_summary summary-malformed
 expect_red_summary "make check's closing lines: a malformed summary" "debug: it crashed (malformed: counted as 1 failed)"
 # A red boot's context (verdict.py writes it) is shown again at the very
-# end, right above the total, cut to CONTEXT_SHOWN lines.
+# end, right above the total, cut to CONTEXT_SHOWN (30) lines; that of a
+# boot whose status is 0 is not.
 summary_fixture
 echo "debug: 1 passed, 1 failed, 0 skipped" > "$mk/build/logs/summary-debug.txt"
+echo 1 > "$mk/build/logs/rc-debug.txt"
+# An old context of a boot that is green this time is not shown.
+echo "--- stale context of waking-off" > "$mk/build/logs/context-waking-off.txt"
 { echo "--- kernel splat in console-debug.log:"
   for n in $(seq 1 40); do echo "  console-debug.log:$n: splat line $n"; done; } > "$mk/build/logs/context-debug.txt"
 check_summary summary-context
 if [ "$rc" -ne 0 ] && [ "$(grep -v '^make' "$out" | tail -n 1 | cut -c1-24)" = "total: 12 passed, 1 fail" ] &&
-   grep -v '^make' "$out" | tail -n 2 | head -n 1 | grep -q ':25: splat line 25$' && ! grep -q 'splat line 26$' "$out" &&
+   grep -v '^make' "$out" | tail -n 2 | head -n 1 | grep -q ':29: splat line 29$' && ! grep -q 'splat line 30$' "$out" &&
+   ! grep -q 'stale context' "$out" &&
    grep -q '^==> debug is red; the start of what went wrong' "$out"; then
 	report "make check's closing lines: a red boot's context is shown last, above the total" OK
 else
