@@ -17,12 +17,20 @@
  * wait: every request below waits, and every wait is turned (the module
  * counts them; a wait that was not turned fails the test, so it cannot
  * pass without reaching the window).
+ *
+ * The same look covers a wait that a signal ended (-EINTR) after the
+ * tracee trapped.  No help is needed there: a tracer with a SIGCHLD
+ * handler, as debuggers have, gets one in every such wait, because the
+ * trapping tracee notifies its tracer (SIGCHLD) before it clears PT_WAKING
+ * (ptrace_stop()).  The module only counts those waits (interrupted), so
+ * that test too fails unless every wait ended that way.
  */
 #include "waking_common.h"
 #include "../kselftest_harness.h"
 
 #define LATE_TRAP	"ptw_late_trap"
 #define INJECTED	"/sys/module/" LATE_TRAP "/parameters/injected"
+#define INTERRUPTED	"/sys/module/" LATE_TRAP "/parameters/interrupted"
 #define ROUNDS		10
 
 static int late_trap_unload(void)
@@ -142,6 +150,64 @@ TEST_F(deadline, request_looks_again_after_timeout)
 					  "reason=OK_AFTER_WAKING"));
 	EXPECT_EQ(0, ptw_count_trace(self->tracee, "ptrace_check_attach",
 				     "reason=ESRCH_WAKING_TIMEOUT"));
+}
+
+static volatile sig_atomic_t sigchld_seen;
+
+static void on_sigchld(int sig)
+{
+	(void)sig;
+	sigchld_seen++;
+}
+
+/*
+ * The tracer has a SIGCHLD handler: the trap it waits for ends its wait
+ * with -EINTR, and the request must still go ahead (reason
+ * OK_AFTER_WAKING, not ESRCH_WAKING_INTERRUPTED).
+ */
+TEST_F(deadline, request_looks_again_after_interrupt)
+{
+	unsigned long long inj_before, inj_after, intr_before, intr_after;
+	struct sigaction sa = { .sa_handler = on_sigchld, .sa_flags = SA_RESTART };
+	sig_atomic_t seen;
+	long long t0, ms;
+	int status, err;
+	siginfo_t si;
+	long ret;
+
+	sigemptyset(&sa.sa_mask);
+	ASSERT_EQ(0, sigaction(SIGCHLD, &sa, NULL));
+	for (int i = 0; i < ROUNDS; i++) {
+		ASSERT_EQ(0, ptw_read_u64(INJECTED, &inj_before));
+		ASSERT_EQ(0, ptw_read_u64(INTERRUPTED, &intr_before));
+		seen = sigchld_seen;
+		ASSERT_EQ(0, kill(self->tracee, SIGCONT));
+		t0 = wk_now_ms();
+		ret = ptrace(PTRACE_GETSIGINFO, self->tracee, 0, &si);
+		err = errno;
+		ms = wk_now_ms() - t0;
+		ASSERT_EQ(0, ptw_read_u64(INJECTED, &inj_after));
+		ASSERT_EQ(0, ptw_read_u64(INTERRUPTED, &intr_after));
+
+		/* SIGCHLD ended the wait, the trap already done. */
+		ASSERT_EQ(intr_before + 1, intr_after)
+			TH_LOG("round %d: the wait was not ended by SIGCHLD after the trap", i);
+		ASSERT_EQ(inj_before, inj_after) TH_LOG("round %d", i);
+		ASSERT_LT(seen, sigchld_seen) TH_LOG("round %d: no SIGCHLD handled", i);
+		ASSERT_EQ(0, ret)
+			TH_LOG("round %d: trapped as SIGCHLD ended the wait, yet %s after %lld ms",
+			       i, strerror(err), ms);
+		EXPECT_GT(WK_PROMPT_MS, ms) TH_LOG("round %d", i);
+
+		ASSERT_EQ(self->tracee, waitpid(self->tracee, &status, __WALL));
+		ASSERT_TRUE(WIFSTOPPED(status));
+		ASSERT_EQ(PTRACE_EVENT_STOP, status >> 16);
+		ASSERT_EQ(0, ptrace(PTRACE_LISTEN, self->tracee, 0, 0));
+	}
+	EXPECT_EQ(ROUNDS, ptw_count_trace(self->tracee, "ptrace_check_attach",
+					  "reason=OK_AFTER_WAKING"));
+	EXPECT_EQ(0, ptw_count_trace(self->tracee, "ptrace_check_attach",
+				     "reason=ESRCH_WAKING_INTERRUPTED"));
 }
 
 TEST_HARNESS_MAIN

@@ -14,9 +14,15 @@
  * the tracee trapped.  wait_on_bit_timeout() then returns -EAGAIN with the
  * tracee trapped, and the request must look once more rather than fail.
  *
+ * It also counts, in the interrupted parameter, the waits of that tracer
+ * that a signal ended with the bit already clear: a tracer with a SIGCHLD
+ * handler gets one whenever the tracee it waits for traps, as the tracee
+ * notifies it before it clears the bit (see ptrace_stop()).  Those are
+ * counted only, never changed: they end in -EINTR with the tracee trapped
+ * without any help, and the request must look once more then too.
+ *
  * The waits of every other task, and of tracer_pid for any other bit, are
- * left alone.  tracer_pid is set at load time and never changes; the
- * number of waits turned is in the injected parameter.
+ * left alone.  tracer_pid is set at load time and never changes.
  */
 #include <linux/kprobes.h>
 #include <linux/module.h>
@@ -34,6 +40,11 @@ static unsigned long injected;
 module_param(injected, ulong, 0444);
 MODULE_PARM_DESC(injected,
 		 "PT_WAKING waits that ended with the bit clear and were turned into -EAGAIN");
+
+static unsigned long interrupted;
+module_param(interrupted, ulong, 0444);
+MODULE_PARM_DESC(interrupted,
+		 "PT_WAKING waits that a signal ended (-EINTR) with the bit already clear");
 
 struct late_trap_data {
 	struct wait_bit_key *key;
@@ -56,15 +67,21 @@ static int late_trap_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
  * bit_wait_timeout() returned 0: it slept and was woken, by the tracee's
  * wake-up or by the deadline.  If the bit is clear now, report what the
  * wait would have reported had the deadline passed as the tracee trapped.
- * Only the tracer itself runs this, so injected needs no atomics.
+ * It returned -EINTR with the bit clear: count it, change nothing.  Only
+ * the tracer itself runs this, so the counters need no atomics.
  */
 static int late_trap_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct late_trap_data *d = (struct late_trap_data *)ri->data;
+	int ret = regs_return_value(regs);
 
-	if ((int)regs_return_value(regs) == 0 && !test_bit(d->key->bit_nr, d->key->flags)) {
+	if (test_bit(d->key->bit_nr, d->key->flags))
+		return 0;
+	if (ret == 0) {
 		regs_set_return_value(regs, -EAGAIN);
 		WRITE_ONCE(injected, injected + 1);
+	} else if (ret == -EINTR) {
+		WRITE_ONCE(interrupted, interrupted + 1);
 	}
 	return 0;
 }
