@@ -19,9 +19,11 @@
 #   ptw.drain=TOKEN      console drain marker the host looks for
 #   ptw.iters=N          demo: race iterations per scenario and mode
 #   ptw.race_iters=N     check: the same for the races kselftest
-#                        (RACE_ITERS, N >= 1; else the kselftest's 500)
+#                        (RACE_ITERS; without it the kselftest's 500)
 #   ptw.unload_cycles=N  check: debugfs_abi's unload_under_traffic cycles
-#                        (UNLOAD_CYCLES, N >= 1; else the kselftest's 100)
+#                        (UNLOAD_CYCLES; without it the kselftest's 100)
+#                        Both are passed on as given: the kselftest fails,
+#                        naming it, on anything but a whole number >= 1.
 #   ptw.stress=SECONDS, ptw.stress_min=N, ptw.churn=0|1   stress pass
 #   ptw.bench=ROUNDS     bench
 #   ptw.timeout=SECONDS  override every kselftest timeout (run_kselftest -o)
@@ -61,8 +63,8 @@ for arg in $(cat /proc/cmdline); do
 	ptw.role=*) role=${arg#ptw.role=} ;;
 	ptw.drain=*) drain=${arg#ptw.drain=} ;;
 	ptw.iters=*) iters=${arg#ptw.iters=} ;;
-	ptw.race_iters=[1-9]*) export RACE_ITERS=${arg#ptw.race_iters=} ;;
-	ptw.unload_cycles=[1-9]*) export UNLOAD_CYCLES=${arg#ptw.unload_cycles=} ;;
+	ptw.race_iters=*) export RACE_ITERS="${arg#ptw.race_iters=}" ;;
+	ptw.unload_cycles=*) export UNLOAD_CYCLES="${arg#ptw.unload_cycles=}" ;;
 	ptw.stress=*) stress=${arg#ptw.stress=} ;;
 	ptw.stress_min=*) stress_min=${arg#ptw.stress_min=} ;;
 	ptw.bench=*) bench=${arg#ptw.bench=} ;;
@@ -147,7 +149,7 @@ ntests=$(echo $tests | wc -w)
 checks="cpus"
 case "$role" in vanilla) ;; *) [ "$mode" = control ] || checks="$checks sysctl" ;; esac
 [ "$role" = waking-on ] && [ "$mode" = check ] && checks="$checks kcfi"
-[ "$mode" = control ] && checks="$checks control-dmesg"
+[ "$mode" = control ] && checks="$checks control-counts control-dmesg"
 
 # KUnit (debug kernel): the built-in suites (the kernel crate's Rust
 # doctests) ran at boot; the module's own suite runs when its test module
@@ -210,6 +212,15 @@ check() {
 	fi
 }
 
+# rejects VAR VALUE KSELFTEST [ARG...]: the ptrace_waking kselftest fails
+# with VAR=VALUE in its environment, and says why naming both.
+rejects() {
+	var=$1 val=$2
+	shift 2
+	out=$(cd $KS/ptrace_waking && env "$var=$val" "$@" 2>&1) && return 1
+	echo "$out" | grep -qF "$var=$val: not a whole number"
+}
+
 # The splat patterns of the host's console scan (harness/verdict.py
 # splat-regex, written into the initramfs).
 SPLAT=$(cat /ptw/splat.regex)
@@ -256,6 +267,21 @@ for c in $checks; do
 		[ "$n" -gt 0 ] && [ "$m" -gt 0 ] &&
 			check kcfi ok "kCFI on: $n preambles, $m in ptrace_waking.ko" ||
 			check kcfi fail "kCFI preambles: kernel $n, ptrace_waking.ko $m" ;;
+	control-counts)
+		# Negative control of the count variables (make check's
+		# DEBUG_RACE_ITERS, DEBUG_UNLOAD_CYCLES reach the kselftests
+		# as RACE_ITERS, UNLOAD_CYCLES): a malformed one must fail the
+		# kselftest and be named, never run with some other count.
+		bad=
+		for v in 1x 0 ' 5' +5 10000001; do
+			rejects RACE_ITERS "$v" ./races -v stop_cont_waking_on || bad="$bad RACE_ITERS='$v'"
+		done
+		for v in abc 0 ' 3' 100001; do
+			rejects UNLOAD_CYCLES "$v" ./debugfs_abi -t unload_under_traffic ||
+				bad="$bad UNLOAD_CYCLES='$v'"
+		done
+		[ -z "$bad" ] && check control-counts ok "malformed RACE_ITERS and UNLOAD_CYCLES rejected by name" ||
+			check control-counts fail "accepted, or rejected without naming it:$bad" ;;
 	control-dmesg)
 		# Negative control: one deliberate WARN through LKDTM; both the
 		# guest's scan (here) and the host's console scan must see it.
