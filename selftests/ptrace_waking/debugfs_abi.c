@@ -934,20 +934,15 @@ TEST_F(module, open_across_rmmod)
 TEST_F_TIMEOUT(module, unload_under_traffic, 300)
 {
 	const char *ko = ptw_module_path();
-	const char *env = getenv("UNLOAD_CYCLES");
 	unsigned long long calls;
 	long cycles = 100;
-	char *end = NULL;
 	pid_t load[3];
 	double start;
 	int ret;
 
-	if (env) {
-		errno = 0;
-		cycles = strtol(env, &end, 10);
-		ASSERT_TRUE(!errno && end != env && !*end && cycles > 0 && cycles <= 100000)
-			TH_LOG("UNLOAD_CYCLES=%.40s: not a whole number from 1 to 100000", env);
-	}
+	ASSERT_EQ(0, ptw_env_count("UNLOAD_CYCLES", 100000, &cycles))
+		TH_LOG("UNLOAD_CYCLES=%.40s: not a whole number from 1 to 100000",
+		       getenv("UNLOAD_CYCLES"));
 	load[0] = traffic();
 	load[1] = traffic();
 	load[2] = spawn_race_listen(100000000, 1);

@@ -166,6 +166,29 @@ static inline int ptw_read_u64(const char *path, unsigned long long *v)
 	return 0;
 }
 
+/*
+ * A count from environment variable @name: digits only (no blank, no
+ * sign), from 1 to @max.  Unset: 0 and *@count untouched (the caller's
+ * default).  Anything else: -EINVAL and *@count untouched.
+ */
+static inline int ptw_env_count(const char *name, long max, long *count)
+{
+	const char *env = getenv(name);
+	char *end;
+	long v;
+
+	if (!env)
+		return 0;
+	if (env[0] < '0' || env[0] > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtol(env, &end, 10);
+	if (errno || *end || v < 1 || v > max)
+		return -EINVAL;
+	*count = v;
+	return 0;
+}
+
 /* CLOCK_MONOTONIC in nanoseconds. */
 static inline unsigned long long ptw_now_ns(void)
 {

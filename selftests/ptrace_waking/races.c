@@ -327,7 +327,6 @@ static int run_reproducer(struct __test_metadata *_metadata, const char *prog,
 
 TEST_F_TIMEOUT(race, counted_three_ways, 900)
 {
-	const char *env = getenv("RACE_ITERS");
 	long iters = 500, calls, calls_esrch, calls_ok, eager;
 	char eager_s[24] = "-";
 	unsigned long long sum[PTW_NR_SUMMARY], v;
@@ -336,14 +335,10 @@ TEST_F_TIMEOUT(race, counted_three_ways, 900)
 	struct ptw_stats st;
 	char line[512], why[256], path[PATH_MAX], out[1024] = "";
 	int status, i, stats_ret, sum_ret;
-	char *end;
 
-	if (env) {
-		errno = 0;
-		iters = strtol(env, &end, 10);
-		ASSERT_TRUE(!errno && end != env && !*end && iters > 0 && iters <= 10000000)
-			TH_LOG("RACE_ITERS=%.40s: not a whole number from 1 to 10000000", env);
-	}
+	ASSERT_EQ(0, ptw_env_count("RACE_ITERS", 10000000, &iters))
+		TH_LOG("RACE_ITERS=%.40s: not a whole number from 1 to 10000000",
+		       getenv("RACE_ITERS"));
 	ASSERT_EQ(0, read_symbols(CA "/format", &rs)) TH_LOG("no reasons in %s/format", CA);
 	ASSERT_EQ(0, read_symbols(PW "/format", &ss)) TH_LOG("no sites in %s/format", PW);
 
