@@ -631,9 +631,11 @@ fi
 # builds and boots (CHECK_RUN): it lays down the green logs above and a
 # boot's time file, waits two seconds, then succeeds or fails.  The run
 # must be red when that make fails, and its timings.log record must count
-# from the start of make check (the boot's time file is in it).
+# from the start of make check (the boot's time file is in it) and carry
+# the CPU time: the boot's (its time file's fourth field) and the whole
+# run's.
 summary_fixture
-echo "216 1.36 0" > "$mk/build/logs/time-waking-on.txt"
+echo "216 1.36 0 180" > "$mk/build/logs/time-waking-on.txt"
 mkdir -p "$mk/fixture"
 mv "$mk"/build/logs/* "$mk/fixture/"
 {
@@ -651,10 +653,12 @@ make_check() { # make_check CASE FIXTURE [MAKE-ARGS...]
 make_check check-green fixture-green
 total=$(echo "$record" | sed -n 's/.* total=\([0-9]*\) .*/\1/p')
 if [ "$rc" -eq 0 ] && grep -q '^total: 13 passed, 0 failed' "$out" && [ "${total:-0}" -ge 2 ] &&
-   echo "$record" | grep -q ' result=pass .*boot_waking-on=216:'; then
-	report "make check: green run, its timings record counts from the start" OK
+   echo "$record" | grep -q ' result=pass .*boot_waking-on=216:' &&
+   echo "$record" | grep -q ' cpu_boot_waking-on=180\( \|$\)' &&
+   echo "$record" | grep -Eq ' cpu_total=[0-9]+( |$)'; then
+	report "make check: green run, its timings record counts from the start, with CPU times" OK
 else
-	report "make check: green run, its timings record counts from the start" FAIL "exit $rc, record: $record"
+	report "make check: green run, its timings record counts from the start, with CPU times" FAIL "exit $rc, record: $record"
 fi
 make_check check-red fixture-red
 if [ "$rc" -ne 0 ] && grep -q '^ERROR: a build or lint step of make check failed' "$out" &&
