@@ -497,6 +497,8 @@ def pipeline(head):
                 cell += f", {mmss(sp[0])} to {mmss(sp[1])} into the run"
             if k.startswith("boot_") and f"first_test_{k[5:]}" in r:
                 cell += f", first test {r['first_test_' + k[5:]]} s after boot"
+            if f"cpu_{k}" in r:
+                cell += f", {r['cpu_' + k]} s CPU"
             cells.append(cell)
         out.append(f"| {name} | " + " | ".join(cells) + " |")
     # A record with start times comes from a make check whose stages
@@ -505,7 +507,9 @@ def pipeline(head):
     rest = [None if o else int(r["total"]) - sum(secs(r, k) or 0 for k in stages) for o, (_, r) in zip(overlap, cols)]
     out.append("| everything else (bootstrap, source, lint, harness self-test, modules, kselftests, initramfs) | "
                + " | ".join("overlapped" if o else mmss(s) for o, s in zip(overlap, rest)) + " |")
-    out.append("| **total** | " + " | ".join(f"**{mmss(int(r['total']))}**" for _, r in cols) + " |")
+    out.append("| **total** | " + " | ".join(f"**{mmss(int(r['total']))}**"
+                                            + (f", {r['cpu_total']} s CPU" if "cpu_total" in r else "")
+                                            for _, r in cols) + " |")
     out.append("")
     for (k, r), o in zip(cols, overlap):
         if k != "cold":
@@ -519,9 +523,16 @@ def pipeline(head):
             last = max(spans, key=lambda s: spans[s][1])
             ran = [f"the {what} from {mmss(min(v[0] for v in vs))} to {mmss(max(v[1] for v in vs))}"
                    for what, vs in (("kernel builds ran", b), ("boots", g)) if vs]
+            cpu = ""
+            if "cpu_total" in r:
+                c = int(r["cpu_total"])
+                cpu = (f"  It used {c} s of CPU: on 2 cores no schedule of the same work takes less "
+                       f"than {mmss((c + 1) // 2)}; it kept the 2 cores {c * 100 // max(2 * total, 1)} % busy "
+                       f"on average.")
             out.append(f"The cold run took {mmss(total)}, {budget} the 45-minute budget.  Its stages overlap "
                        f"(a build's time is wall time, beside whatever else ran): {', '.join(ran)}; "
-                       f"the last stage was {last.replace('build_', 'kernel build ').replace('boot_', 'boot ')}.")
+                       f"the last stage was {last.replace('build_', 'kernel build ').replace('boot_', 'boot ')}."
+                       + cpu)
         else:
             parts = {s: secs(r, s) or 0 for s in stages}
             parts["everything else"] = total - sum(parts.values())

@@ -89,4 +89,4 @@ fi
 # Exported UAPI headers for the kselftests (KHDR_INCLUDES).
 kmake -s headers_install > /dev/null
 [ "$(stat -c %Y "$out/vmlinux")" = "$before" ] && kind=up-to-date
-echo "$(date +%s) $(( $(date +%s) - t0 )) $kind" > "$out/.ptw-last-build"
+echo "$(date +%s) $(( $(date +%s) - t0 )) $kind $(ptw_cpu_of $$)" > "$out/.ptw-last-build"

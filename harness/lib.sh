@@ -16,6 +16,13 @@ BINDGEN=${BINDGEN:-$PTW_CACHE/bindgen-$PTW_BINDGEN_VERSION/bin/bindgen}
 KMAKEFLAGS=${KMAKEFLAGS:-ARCH=x86_64 LLVM=-19 RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTFMT=/usr/bin/rustfmt CLIPPY_DRIVER=/usr/bin/clippy-driver BINDGEN=$BINDGEN LIBCLANG_PATH=/usr/lib/llvm-19/lib rustdoc_test_kernel_quiet=}
 export PTW_KVER_PIN PTW_BINDGEN_VERSION BINDGEN KMAKEFLAGS
 
+# ptw_cpu_of PID: the CPU seconds (user + system) of the children PID has
+# waited for, theirs included (cutime + cstime of /proc/PID/stat): in a
+# script, ptw_cpu_of $$ is the CPU time of everything it ran so far.
+ptw_cpu_of() {
+	sed 's/^.*) //' "/proc/$1/stat" | awk -v hz="$(getconf CLK_TCK)" '{ printf "%d\n", ($14 + $15) / hz + 0.5 }'
+}
+
 ptw_elapsed() {
 	local s=$(( $(date +%s) - PTW_T0 ))
 	printf '%02d:%02d' $((s / 60)) $((s % 60))

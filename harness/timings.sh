@@ -8,8 +8,12 @@
 # kernel build's time, kind (cold, incremental, up-to-date; only if it ran
 # during this make) and start, each boot's time, start and
 # boot-to-first-test time (starts in seconds after PTW_T0: the stages of
-# make check overlap).  make bench reports the latest cold and warm
-# runs from it.
+# make check overlap), and CPU seconds (user + system): each build's
+# (cpu_build_K), each boot's (cpu_boot_L: QEMU's, every vCPU thread) and
+# the whole run's (cpu_total: everything make check ran, waited for by
+# the shell of its recipe, our parent).  On 2 cores, a run that kept both
+# busy takes about cpu_total / 2.  make bench reports the latest cold and
+# warm runs from it.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -18,17 +22,18 @@ t0=${PTW_T0:?PTW_T0 comes from the top-level Makefile}
 line="date=$(date -u +%Y-%m-%dT%H:%MZ) total=$(( $(date +%s) - t0 )) result=$([ "$rc" = 0 ] && echo pass || echo fail)"
 for k in normal debug vanilla; do
 	f=$PTW_CACHE/build/$k/.ptw-last-build
-	if [ -f "$f" ] && read -r end secs kind < "$f" && [ "$end" -ge "$t0" ]; then
-		line="$line build_$k=$secs:$kind:$((end - secs - t0))"
+	cpu=
+	if [ -f "$f" ] && read -r end secs kind cpu < "$f" && [ "$end" -ge "$t0" ]; then
+		line="$line build_$k=$secs:$kind:$((end - secs - t0))${cpu:+ cpu_build_$k=$cpu}"
 	fi
 done
 for f in "$logdir"/time-*.txt; do
 	[ -f "$f" ] && [ "$(stat -c %Y "$f")" -ge "$t0" ] || continue
 	label=${f##*/time-}
 	label=${label%.txt}
-	first="" start=""
-	read -r secs first start < "$f" || true
-	line="$line boot_$label=$secs${start:+:$start}"
+	first="" start="" cpu=""
+	read -r secs first start cpu < "$f" || true
+	line="$line boot_$label=$secs${start:+:$start}${cpu:+ cpu_boot_$label=$cpu}"
 	case ${first:--} in -) ;; *) line="$line first_test_$label=$first" ;; esac
 done
-echo "$line" >> "$PTW_CACHE/timings.log"
+echo "$line cpu_total=$(ptw_cpu_of "$PPID")" >> "$PTW_CACHE/timings.log"
