@@ -1,8 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# How d5-eintr-2026-12-01.txt was produced (paths are this machine's; the
-# one difference from what was run is in step 1).  C is a make check cache whose normal kernel is built from
-# this commit (here PTW_CACHE=/work/cold3), W a scratch directory.
+# How d5-eintr-2026-12-01.txt was produced.  Run from the top of the
+# project (paths below build/ are the project's); steps 1 and 2 have
+# manual parts.  C is a make check cache whose normal kernel is built
+# from this series (the control's copy came from /work/cold3, runs 2 and
+# 3 booted ~/.cache/ptrace-waking's), W a scratch directory.  The one
+# difference from what was run is in step 1.
 #
 # 1. The negative-control kernel: a copy of the source and of the normal
 #    build directory, kernel/ptrace.c changed (see the .txt), built at the
@@ -26,9 +29,10 @@ unshare -m --propagation private bash -c "
 		KRUSTFLAGS=-Dwarnings rustdoc_test_kernel_quiet= -j2 all"
 
 # 2. The test and its module as make initramfs builds them
-#    (PTW_CACHE=$C make initramfs), and the guard's binary:
-#    waking_deadline.c without its sigaction() line, next to copies of
-#    kselftest_harness.h and kselftest.h one directory up:
+#    (make initramfs), and the guard's binary: waking_deadline.c with
+#    the first test's sigaction() line replaced by a comment, next to
+#    copies of the tests' headers, and kselftest_harness.h and
+#    kselftest.h one directory up:
 #    gcc -Wall -Wextra -O2 -isystem $C/build/normal/usr/include -static \
 #        -o waking_deadline waking_deadline.c -lpthread
 

@@ -16,10 +16,11 @@
  *
  * It also counts, in the interrupted parameter, the waits of that tracer
  * that a signal ended with the bit already clear: a tracer with a SIGCHLD
- * handler gets one whenever the tracee it waits for traps, as the tracee
- * notifies it before it clears the bit (see ptrace_stop()).  Those are
- * counted only, never changed: they end in -EINTR with the tracee trapped
- * without any help, and the request must look once more then too.
+ * handler gets one whenever the tracee it waits for traps, as
+ * ptrace_stop() clears the bit, then notifies the tracer (SIGCHLD) and
+ * only then wakes the bit's waiters.  Those are counted only, never
+ * changed: they end in -EINTR with the tracee trapped without any help,
+ * and the request must look once more then too.
  *
  * The waits of every other task, and of tracer_pid for any other bit, are
  * left alone.  tracer_pid is set at load time and never changes.
@@ -73,7 +74,8 @@ static int late_trap_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 static int late_trap_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct late_trap_data *d = (struct late_trap_data *)ri->data;
-	int ret = regs_return_value(regs);
+	/* bit_wait_timeout() returns int: the upper half of rax is undefined. */
+	int ret = (int)regs_return_value(regs);
 
 	if (test_bit(d->key->bit_nr, d->key->flags))
 		return 0;
@@ -110,5 +112,5 @@ static void __exit late_trap_exit(void)
 
 module_init(late_trap_init);
 module_exit(late_trap_exit);
-MODULE_DESCRIPTION("Test module: a PT_WAKING wait that times out as the tracee traps");
+MODULE_DESCRIPTION("Test module: a PT_WAKING wait that times out as the tracee traps, and one that a signal ends");
 MODULE_LICENSE("GPL");
