@@ -227,7 +227,8 @@ DEBUG_RACE_ITERS ?= 100
 DEBUG_UNLOAD_CYCLES ?= 20
 # What the debug boot is given must be a number, or make stops before it
 # builds anything: the guest would take other stress values as they are
-# and hang its loop, and drop a 0 for the kselftests (their default).
+# and hang its loop.  The kselftests check their counts again, with their
+# own maxima (DEBUG_UNLOAD_CYCLES up to 100000), and fail naming the value.
 ptw_from_1 := [1-9][0-9]{0,5}
 ptw_from_0 := 0|$(ptw_from_1)
 ptw_count = $(if $(shell echo '$($(1))' | grep -Ex '$(ptw_from_$(2))'),,$(error \
@@ -402,6 +403,9 @@ BENCH_WARMUP ?= 1
 BENCH_N ?= 20000
 BENCH_WALL_N ?= 2000
 
+# The project's state as the boots start (make expands the whole recipe,
+# after the prerequisites, before its first line runs), for the results.
+bench: BENCH_PROJECT = $(shell python3 $(H)/bench-table.py project)
 bench: initramfs
 	@PTW_ICOUNT=1 PTW_VM_TIMEOUT=$$((600 + $(BENCH_ROUNDS) * $(BENCH_N) / 500)) $(H)/run-vm.sh bench \
 		$(KOUT)/arch/x86/boot/bzImage $(INITRAMFS) $(BUILD)/logs bench-icount \
@@ -411,7 +415,7 @@ bench: initramfs
 		"ptw.bench=$(BENCH_ROUNDS) ptw.iters=$(BENCH_WALL_N)"
 	@python3 $(H)/bench-table.py run --logdir $(BUILD)/logs --results-dir Documentation/results \
 		--readme README.md --kernel $(KOUT)/arch/x86/boot/bzImage --module $(MODULE_KO) \
-		--warmup $(BENCH_WARMUP)
+		--warmup $(BENCH_WARMUP) --project "$(BENCH_PROJECT)"
 
 # Soak: the stress pass alone for DURATION (seconds, or 30m, 2h), on the
 # debug kernel; STRESS_KERNEL=normal soaks the normal one.

@@ -138,6 +138,14 @@ def timing_records():
     return ([f"cold {cold[-1]}"] if cold else []) + ([f"warm {warm[-1]}"] if warm else [])
 
 
+def project_state():
+    """The commit, and which of the directories that make up a guest have changes."""
+    commit = git("rev-parse", "--short", "HEAD").strip() or "?"
+    dirty = git("status", "--porcelain", "--", "Makefile", "harness", "patches", "rust", "selftests")
+    dirty_dirs = sorted({ln[3:].split("/")[0] for ln in dirty.splitlines()})
+    return f"commit {commit}" + (f" + local changes in {', '.join(dirty_dirs)}" if dirty_dirs else "")
+
+
 def record(a):
     boots = []
     for label, _ in BOOTS:
@@ -154,9 +162,6 @@ def record(a):
         boots.append((label, tap, vm, host_s, lines))
 
     stamp = time.gmtime(os.path.getmtime(boots[0][1]))
-    commit = git("rev-parse", "--short", "HEAD").strip() or "?"
-    dirty = git("status", "--porcelain", "--", "Makefile", "harness", "patches", "rust", "selftests")
-    dirty_dirs = sorted({ln[3:].split("/")[0] for ln in dirty.splitlines()})
     series = [ln.split("#")[0].strip() for ln in open("patches/series")]
     series = [p for p in series if p]
     try:
@@ -174,7 +179,7 @@ def record(a):
         "# make bench: the raw guest output of its boots.  README.md's benchmark section is",
         "# generated from this file alone: python3 harness/bench-table.py render <this file> README.md",
         f"date: {time.strftime('%Y-%m-%dT%H:%MZ', stamp)}",
-        f"project: commit {commit}" + (f" + local changes in {', '.join(dirty_dirs)}" if dirty_dirs else ""),
+        f"project: {a.project or project_state()}",
         f"series: {len(series)} patches of patches/series: {' '.join(p[:4] for p in series)}",
         f"kernel: {a.kernel}: {kernel_version(a.kernel)}",
         f"module: {a.module} sha256 {ko}",
@@ -705,15 +710,22 @@ def main():
         p.add_argument("--module", required=True)
         p.add_argument("--warmup", type=int, default=1)
         p.add_argument("--note", default="")
+        # What the guests were built from: make bench takes it (the
+        # project subcommand) before its boots; else it is taken now.
+        p.add_argument("--project", default="")
         if name == "run":
             p.add_argument("--readme", required=True)
     sub.add_parser("records", help="print the timings.log records make bench would use")
+    sub.add_parser("project", help="print the project's state (commit, changed directories)")
     p = sub.add_parser("render")
     p.add_argument("results")
     p.add_argument("readme", nargs="?")
     a = ap.parse_args()
     if a.cmd == "records":
         print("\n".join(timing_records()))
+        return
+    if a.cmd == "project":
+        print(project_state())
         return
     if a.cmd == "render":
         render(a.results, a.readme)

@@ -23,7 +23,9 @@
 #   ptw.unload_cycles=N  check: debugfs_abi's unload_under_traffic cycles
 #                        (UNLOAD_CYCLES; without it the kselftest's 100)
 #                        Both are passed on as given: the kselftest fails,
-#                        naming it, on anything but a whole number >= 1.
+#                        naming it, on anything but digits for a number
+#                        from 1 to 10000000 (RACE_ITERS), 100000
+#                        (UNLOAD_CYCLES).
 #   ptw.stress=SECONDS, ptw.stress_min=N, ptw.churn=0|1   stress pass
 #   ptw.bench=ROUNDS     bench
 #   ptw.timeout=SECONDS  override every kselftest timeout (run_kselftest -o)
@@ -213,12 +215,19 @@ check() {
 }
 
 # rejects VAR VALUE KSELFTEST [ARG...]: the ptrace_waking kselftest fails
-# with VAR=VALUE in its environment, and says why naming both.
+# with VAR=VALUE in its environment, and says why naming both.  Else the
+# end of its output goes to the TAP stream as diagnostics.  A count
+# taken by mistake would run the test for minutes: 60 s is plenty for a
+# rejection (about 1 s).
 rejects() {
 	var=$1 val=$2
 	shift 2
-	out=$(cd $KS/ptrace_waking && env "$var=$val" "$@" 2>&1) && return 1
-	echo "$out" | grep -qF "$var=$val: not a whole number"
+	if ! out=$(cd $KS/ptrace_waking && timeout -k 5 60 env "$var=$val" "$@" 2>&1) &&
+	   echo "$out" | grep -qF "$var=$val: not a whole number"; then
+		return 0
+	fi
+	echo "$out" | tail -n 5 | sed "s/^/# $var='$val': /" >&3
+	return 1
 }
 
 # The splat patterns of the host's console scan (harness/verdict.py
@@ -273,10 +282,10 @@ for c in $checks; do
 		# as RACE_ITERS, UNLOAD_CYCLES): a malformed one must fail the
 		# kselftest and be named, never run with some other count.
 		bad=
-		for v in 1x 0 ' 5' +5 10000001; do
+		for v in '' 1x 0 ' 5' '5 ' +5 10000001; do
 			rejects RACE_ITERS "$v" ./races -v stop_cont_waking_on || bad="$bad RACE_ITERS='$v'"
 		done
-		for v in abc 0 ' 3' 100001; do
+		for v in '' abc 0 ' 3' '3 ' +3 100001; do
 			rejects UNLOAD_CYCLES "$v" ./debugfs_abi -t unload_under_traffic ||
 				bad="$bad UNLOAD_CYCLES='$v'"
 		done

@@ -650,6 +650,10 @@ class Boot:
                 elif ctl[0].status != "pass":
                     self.err("the guest's dmesg scan missed the control WARNING (ptw:control-dmesg %s)"
                              % ctl[0].status)
+                # The other control: malformed counts must fail the kselftests.
+                if not any(t.tid == "ptw:control-counts" for t in self.tests):
+                    self.err("control boot without its \"ok N ptw:control-counts\" result: "
+                             "nobody checked that malformed RACE_ITERS/UNLOAD_CYCLES are rejected")
         self.check_status()
         return self.report()
 

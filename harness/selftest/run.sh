@@ -259,10 +259,16 @@ expect_green "known failure pinned in the inventory, guest verdict 1" \
 	"known: 3 passed, 0 failed, 2 skipped, 1 expected failures"
 
 { console_head; lkdtm_warning; drain_line; } > "$f/control.console"
-{ hdr 3; checks 1; echo "ok 3 ptw:control-dmesg the guest's dmesg scan saw the LKDTM WARNING"; done_line; } \
-	> "$f/control.tap"
+{
+	hdr 3
+	echo "ok 1 ptw:cpus 2 CPUs online (0-1)"
+	echo "ok 2 ptw:control-counts malformed RACE_ITERS and UNLOAD_CYCLES rejected by name"
+	echo "ok 3 ptw:control-dmesg the guest's dmesg scan saw the LKDTM WARNING"
+	done_line
+} > "$f/control.tap"
 boot control control control 1 "$f/control.tap" "$f/control.console"
-expect_green "control boot: WARNING in the console and ok ptw:control-dmesg" "control: 3 passed, 0 failed, 0 skipped"
+expect_green "control boot: WARNING in the console, ok ptw:control-counts and ptw:control-dmesg" \
+	"control: 3 passed, 0 failed, 0 skipped"
 
 echo "# demo: races done" > "$f/demo.tap"
 boot demo demo demo 1 "$f/demo.tap" "$f/clean.console"
@@ -441,6 +447,15 @@ expect_red "control boot without the WARNING in the console" "the console scan m
 sed 's/^ok 3 ptw:control-dmesg/not ok 3 ptw:control-dmesg/' "$f/control.tap" > "$f/control-missed.tap"
 boot control-dmesg-missed control control 3 "$f/control-missed.tap" "$f/control.console"
 expect_red "control boot whose guest dmesg scan missed the WARNING" "guest check ptw:control-dmesg failed"
+
+sed 's/^ok 2 ptw:control-counts/not ok 2 ptw:control-counts/' "$f/control.tap" > "$f/control-counts.tap"
+boot control-counts-failed control control 3 "$f/control-counts.tap" "$f/control.console"
+expect_red "control boot whose malformed counts were accepted" "guest check ptw:control-counts failed"
+
+{ hdr 2; echo "ok 1 ptw:cpus 2 CPUs online (0-1)"
+  echo "ok 2 ptw:control-dmesg the guest's dmesg scan saw the LKDTM WARNING"; done_line; } > "$f/control-nocounts.tap"
+boot control-no-counts control control 1 "$f/control-nocounts.tap" "$f/control.console"
+expect_red "control boot without ptw:control-counts" "control boot without its \"ok N ptw:control-counts\" result"
 
 { console_head; lkdtm_warning; echo "[    7.000000] BUG: sleeping function called from invalid context"; drain_line; } \
 	> "$f/control-extra.console"
