@@ -304,7 +304,7 @@ check:
 		$(BUILD)/logs/upstream-compare.md
 	@rc=0; $(MAKE) --no-print-directory -j$(CHECK_JOBS) $(CHECK_RUN) PTW_IN_CHECK=1 || rc=1; \
 	$(MAKE) --no-print-directory check-summary CHECK_RC=$$rc || rc=1; \
-	$(H)/timings.sh $(BUILD)/logs $$rc || true; \
+	$(H)/timings.sh $(BUILD)/logs $$rc $$$$ || true; \
 	exit $$rc
 
 BOOT_TARGETS := $(addprefix boot-,$(BOOTS))

@@ -529,11 +529,12 @@ def pipeline(head):
             ran = [f"the {what} from {mmss(min(v[0] for v in vs))} to {mmss(max(v[1] for v in vs))}"
                    for what, vs in (("kernel builds ran", b), ("boots", g)) if vs]
             cpu = ""
-            if "cpu_total" in r:
-                c = int(r["cpu_total"])
-                cpu = (f"  It used {c} s of CPU: on 2 cores no schedule of the same work takes less "
-                       f"than {mmss((c + 1) // 2)}; it kept the 2 cores {c * 100 // max(2 * total, 1)} % busy "
-                       f"on average.")
+            if "cpu_total" in r and "cores" in r:
+                c, n = int(r["cpu_total"]), max(int(r["cores"]), 1)
+                cpu = (f"  It used {c} s of CPU, {c * 100 // max(n * total, 1)} % of its {n} cores "
+                       f"over the run; the same CPU time at full use of {n} cores would take "
+                       f"{mmss((c + n - 1) // n)} (the guests' share is not fixed work: under TCG it "
+                       f"grows with the wall time they get).")
             out.append(f"The cold run took {mmss(total)}, {budget} the 45-minute budget.  Its stages overlap "
                        f"(a build's time is wall time, beside whatever else ran): {', '.join(ran)}; "
                        f"the last stage was {last.replace('build_', 'kernel build ').replace('boot_', 'boot ')}."

@@ -89,4 +89,5 @@ fi
 # Exported UAPI headers for the kselftests (KHDR_INCLUDES).
 kmake -s headers_install > /dev/null
 [ "$(stat -c %Y "$out/vmlinux")" = "$before" ] && kind=up-to-date
-echo "$(date +%s) $(( $(date +%s) - t0 )) $kind $(ptw_cpu_of $$)" > "$out/.ptw-last-build"
+cpu=$(ptw_cs_to_s "$(ptw_cpu_cs $$)")
+echo "$(date +%s) $(( $(date +%s) - t0 )) $kind${cpu:+ $cpu}" > "$out/.ptw-last-build"

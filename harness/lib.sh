@@ -16,11 +16,22 @@ BINDGEN=${BINDGEN:-$PTW_CACHE/bindgen-$PTW_BINDGEN_VERSION/bin/bindgen}
 KMAKEFLAGS=${KMAKEFLAGS:-ARCH=x86_64 LLVM=-19 RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTFMT=/usr/bin/rustfmt CLIPPY_DRIVER=/usr/bin/clippy-driver BINDGEN=$BINDGEN LIBCLANG_PATH=/usr/lib/llvm-19/lib rustdoc_test_kernel_quiet=}
 export PTW_KVER_PIN PTW_BINDGEN_VERSION BINDGEN KMAKEFLAGS
 
-# ptw_cpu_of PID: the CPU seconds (user + system) of the children PID has
-# waited for, theirs included (cutime + cstime of /proc/PID/stat): in a
-# script, ptw_cpu_of $$ is the CPU time of everything it ran so far.
-ptw_cpu_of() {
-	sed 's/^.*) //' "/proc/$1/stat" | awk -v hz="$(getconf CLK_TCK)" '{ printf "%d\n", ($14 + $15) / hz + 0.5 }'
+# ptw_cpu_cs PID: the CPU time, in hundredths of a second (user + system),
+# of the children PID has waited for, theirs included (cutime + cstime of
+# /proc/PID/stat): in a script, ptw_cpu_cs $$ is the CPU time of
+# everything it ran so far.  Prints nothing if it can't tell: a timing
+# aid, it never fails its caller.
+ptw_cpu_cs() {
+	local hz
+	hz=$(getconf CLK_TCK 2>/dev/null) || return 0
+	sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null |
+		awk -v hz="$hz" 'hz > 0 && NF >= 15 { printf "%d\n", ($14 + $15) * 100 / hz }' || true
+}
+
+# ptw_cs_to_s CS: hundredths of a second to whole seconds, rounded;
+# nothing for nothing.
+ptw_cs_to_s() {
+	[ -z "$1" ] || echo $((($1 + 50) / 100))
 }
 
 ptw_elapsed() {

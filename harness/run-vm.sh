@@ -121,7 +121,7 @@ tap=$logdir/tap-$label.log
 # shows this very token has drained.
 drain=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
 stage "booting $label guest ($accel, $SMP vCPUs, mode=$mode, timeout ${TIMEOUT}s; console: $console)"
-t0=$(date +%s) cpu0=$(ptw_cpu_of $$)
+t0=$(date +%s) cpu0=$(ptw_cpu_cs $$)
 rc=0
 stalled=$logdir/stalled-$label pidfile=$logdir/timeout-$label.pid
 rm -f "$stalled" "$pidfile"
@@ -176,7 +176,9 @@ tr -d '\r' < "$tap" > "$tap.clean" && mv "$tap.clean" "$tap"
 # into the make run) and the boot's CPU time (QEMU's, all vCPU threads),
 # for timings.log and make bench's pipeline table.
 first=$(sed -n 's/^# guest: first test at \([0-9.]*\)s.*/\1/p' "$tap" | sed -n 1p)
-echo "$(( $(date +%s) - t0 )) ${first:--} $((t0 - PTW_T0)) $(( $(ptw_cpu_of $$) - cpu0 ))" > "$logdir/time-$label.txt"
+cpu1=$(ptw_cpu_cs $$) cpu=
+[ -z "$cpu0" ] || [ -z "$cpu1" ] || cpu=$(ptw_cs_to_s $((cpu1 - cpu0)))
+echo "$(( $(date +%s) - t0 )) ${first:--} $((t0 - PTW_T0))${cpu:+ $cpu}" > "$logdir/time-$label.txt"
 
 # The verdict: the guest's verdict byte, the TAP stream and the console
 # must agree and be complete (harness/verdict.py says how, and why each

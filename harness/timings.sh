@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# timings.sh LOGDIR RC
+# timings.sh LOGDIR RC [PID]
 #
 # End of make check: append one line about this run to
 # $PTW_CACHE/timings.log -- wall time since make started (PTW_T0), each
@@ -10,14 +10,13 @@
 # boot-to-first-test time (starts in seconds after PTW_T0: the stages of
 # make check overlap), and CPU seconds (user + system): each build's
 # (cpu_build_K), each boot's (cpu_boot_L: QEMU's, every vCPU thread) and
-# the whole run's (cpu_total: everything make check ran, waited for by
-# the shell of its recipe, our parent).  On 2 cores, a run that kept both
-# busy takes about cpu_total / 2.  make bench reports the latest cold and
-# warm runs from it.
+# the whole run's (cpu_total: everything the shell PID, make check's
+# recipe, has waited for; our parent if not given), and the host's cores.
+# make bench reports the latest cold and warm runs from it.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-logdir=$1 rc=$2
+logdir=$1 rc=$2 shell=${3:-$PPID}
 t0=${PTW_T0:?PTW_T0 comes from the top-level Makefile}
 line="date=$(date -u +%Y-%m-%dT%H:%MZ) total=$(( $(date +%s) - t0 )) result=$([ "$rc" = 0 ] && echo pass || echo fail)"
 for k in normal debug vanilla; do
@@ -36,4 +35,5 @@ for f in "$logdir"/time-*.txt; do
 	line="$line boot_$label=$secs${start:+:$start}${cpu:+ cpu_boot_$label=$cpu}"
 	case ${first:--} in -) ;; *) line="$line first_test_$label=$first" ;; esac
 done
-echo "$line cpu_total=$(ptw_cpu_of "$PPID")" >> "$PTW_CACHE/timings.log"
+cpu=$(ptw_cs_to_s "$(ptw_cpu_cs "$shell")")
+echo "$line${cpu:+ cpu_total=$cpu} cores=$(nproc)" >> "$PTW_CACHE/timings.log"

@@ -647,15 +647,18 @@ fi
 # boot's time file, waits two seconds, then succeeds or fails.  The run
 # must be red when that make fails, and its timings.log record must count
 # from the start of make check (the boot's time file is in it) and carry
-# the CPU time: the boot's (its time file's fourth field) and the whole
-# run's.
+# the CPU time: the boot's (its time file's fourth field; a time file
+# without one, as written before, gives none), the whole run's (the green
+# fixture burns 1.2 s of CPU, so at least 1) and the host's cores.
 summary_fixture
 echo "216 1.36 0 180" > "$mk/build/logs/time-waking-on.txt"
+echo "40 1.20 5" > "$mk/build/logs/time-waking-off.txt"
 mkdir -p "$mk/fixture"
 mv "$mk"/build/logs/* "$mk/fixture/"
 {
 	echo "include $harness/../Makefile"
-	printf 'fixture-green:\n\tcp fixture/* build/logs/ && sleep 2\n'
+	printf 'fixture-green:\n\tcp fixture/* build/logs/ && %s -c "%s" && sleep 1\n' "$PTW_PYTHON" \
+		"import time; exec('while time.process_time() < 1.2: pass')"
 	printf 'fixture-red:\n\tcp fixture/* build/logs/ && sleep 2 && false\n'
 } > "$mk/GNUmakefile"
 make_check() { # make_check CASE FIXTURE [MAKE-ARGS...]
@@ -670,7 +673,9 @@ total=$(echo "$record" | sed -n 's/.* total=\([0-9]*\) .*/\1/p')
 if [ "$rc" -eq 0 ] && grep -q '^total: 13 passed, 0 failed' "$out" && [ "${total:-0}" -ge 2 ] &&
    echo "$record" | grep -q ' result=pass .*boot_waking-on=216:' &&
    echo "$record" | grep -q ' cpu_boot_waking-on=180\( \|$\)' &&
-   echo "$record" | grep -Eq ' cpu_total=[0-9]+( |$)'; then
+   echo "$record" | grep -q ' boot_waking-off=40:5 ' && ! echo "$record" | grep -q 'cpu_boot_waking-off' &&
+   echo "$record" | grep -Eq ' cpu_total=[1-9][0-9]*( |$)' &&
+   echo "$record" | grep -Eq ' cores=[1-9][0-9]*$'; then
 	report "make check: green run, its timings record counts from the start, with CPU times" OK
 else
 	report "make check: green run, its timings record counts from the start, with CPU times" FAIL "exit $rc, record: $record"
