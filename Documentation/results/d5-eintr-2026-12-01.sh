@@ -1,11 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# How d5-eintr-2026-12-01.txt was produced.  Run from the top of the
-# project (paths below build/ are the project's); steps 1 and 2 have
-# manual parts.  C is a make check cache whose normal kernel is built
-# from this series (the control's copy came from /work/cold3, runs 2 and
-# 3 booted ~/.cache/ptrace-waking's), W a scratch directory.  The one
-# difference from what was run is in step 1.
+# How d5-eintr-2026-12-01.txt was produced.  Run from a clone of the
+# project after its make check (the test and module under build/); steps
+# 1 and 2 have manual parts.  C is the make check cache whose normal
+# kernel the control copies (here /work/cold3, series of 97ff9ab), K the
+# one whose normal kernel is the series booted (here /work/cold4, the
+# cold run of 9be2172), W a scratch directory.  The one difference from
+# what was run is in step 1.
 #
 # 1. The negative-control kernel: a copy of the source and of the normal
 #    build directory, kernel/ptrace.c changed (see the .txt), built at the
@@ -16,7 +17,7 @@
 #    tree (apply-patches.sh) rewrote every file, and the cache's kernels
 #    were rebuilt in full.  A real copy (cp -a), as below, avoids that.
 set -euo pipefail
-C=${C:-/work/cold3} W=${W:-/work/eintr}
+C=${C:-/work/cold3} K=${K:-/work/cold4} W=${W:-/work/eintr}
 S=$C/src/linux-7.3.4-1~bpo13+1
 mkdir -p "$W"
 cp -a "$S" "$W/src" && cp -a "$C/build/normal" "$W/out"
@@ -29,11 +30,12 @@ unshare -m --propagation private bash -c "
 		KRUSTFLAGS=-Dwarnings rustdoc_test_kernel_quiet= -j2 all"
 
 # 2. The test and its module as make initramfs builds them
-#    (make initramfs), and the guard's binary: waking_deadline.c with
-#    the first test's sigaction() line replaced by a comment, next to
+#    (make check, make initramfs), and the guard's binary:
+#    waking_deadline.c with the -EINTR test's sigaction() line replaced by
+#    a comment, next to
 #    copies of the tests' headers, and kselftest_harness.h and
 #    kselftest.h one directory up:
-#    gcc -Wall -Wextra -O2 -isystem $C/build/normal/usr/include -static \
+#    gcc -Wall -Wextra -O2 -isystem $K/build/normal/usr/include -static \
 #        -o waking_deadline waking_deadline.c -lpthread
 
 # 3. A minimal initramfs: busybox, /init, /ptw/waking_deadline and
@@ -57,10 +59,19 @@ mkdir -p /tmp && mount -t tmpfs tmpfs /tmp
 echo "# guest kernel: $(uname -r) $(cat /proc/version)"
 echo "# kernel.ptrace_waking=$(cat /proc/sys/kernel/ptrace_waking)"
 export PTRACE_WAKING_KO=/ptw/ptrace_waking.ko
-cd /ptw && ./waking_deadline
-echo "# waking_deadline exit=$?"
-echo "# ptrace:ptrace_check_attach events in the trace buffer:"
-grep -E "ptrace_check_attach" /sys/kernel/tracing/trace | sed 's/^/#   /' | tail -5
+cd /ptw
+# One test per run: each setup empties the trace buffer, so what it holds
+# after a run is that test's.
+for t in request_looks_again_after_timeout request_looks_again_after_interrupt \
+	 group_stop_sigcont_interrupts_the_wait; do
+	echo "# ---- ./waking_deadline -t $t"
+	./waking_deadline -t $t
+	echo "# exit=$?"
+	echo "# $t: its ptrace:ptrace_check_attach events, by reason:"
+	grep ptrace_check_attach /sys/kernel/tracing/trace | grep -o 'reason=[A-Z_]*' | sort | uniq -c | sed 's/^/#   /'
+	echo "# $t: its last three:"
+	grep ptrace_check_attach /sys/kernel/tracing/trace | tail -n 3 | sed 's/^/#   /'
+done
 poweroff -f
 INIT
 	chmod 755 "$root/init"
@@ -78,6 +89,6 @@ boot() {	# boot KERNEL INITRAMFS CONSOLE_LOG
 }
 mkinit build/kselftest/ptrace_waking/waking_deadline "$W/eintr.cpio"
 boot "$W/out/arch/x86/boot/bzImage" "$W/eintr.cpio" "$W/console-control.log"	# run 1
-boot "$C/build/normal/arch/x86/boot/bzImage" "$W/eintr.cpio" "$W/console-series.log"	# run 2
+boot "$K/build/normal/arch/x86/boot/bzImage" "$W/eintr.cpio" "$W/console-series.log"	# run 2
 mkinit "$W/guard/ptrace_waking/waking_deadline" "$W/guard.cpio"
-boot "$C/build/normal/arch/x86/boot/bzImage" "$W/guard.cpio" "$W/console-guard.log"	# run 3
+boot "$K/build/normal/arch/x86/boot/bzImage" "$W/guard.cpio" "$W/console-guard.log"	# run 3
